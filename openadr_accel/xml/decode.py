@@ -192,14 +192,16 @@ def _value(child: Element, read: Callable[[str], T]) -> T:
 def _enum(cls: type[E]) -> Callable[[str], E]:
     """A reader for a token-typed vocabulary (whitespace collapsed, as ``xs:token`` says)."""
 
+    members: dict[str, E] = {member.value: member for member in cls}
+
     def read(text: str) -> E:
+        member = members.get(text)  # the usual case, without Enum's call machinery
+        if member is not None:
+            return member
         try:
-            return cls(text)
+            return cls(collapse(text))
         except ValueError:
-            try:
-                return cls(collapse(text))
-            except ValueError:
-                raise ValueError(f"{text!r} is not a valid {cls.__name__}") from None
+            raise ValueError(f"{text!r} is not a valid {cls.__name__}") from None
 
     return read
 
@@ -467,19 +469,6 @@ _DURATION, _UID, _DTSTART, _TEXT = xcal.duration, xcal.uid, xcal.dtstart, xcal.t
 _SIGNAL_PAYLOAD, _REPORT_PAYLOAD, _GB_PAYLOAD = ei.signalPayload, oadr.oadrReportPayload, oadr.oadrGBPayload
 
 
-def _interval_head(child: Element, tag: object, fields: dict[str, Any]) -> bool:
-    """Read dtstart, duration or uid of an interval into ``fields``; False for other children."""
-    if tag == _DURATION:
-        fields["duration"] = _value(_wrapped(child, _XCAL_DURATION), _duration)
-    elif tag == _UID:
-        fields["uid"] = _wrapped(child, _TEXT).text or ""
-    elif tag == _DTSTART:
-        fields["dtstart"] = _value(_wrapped(child, _DATE_TIME), parse_datetime)
-    else:
-        return False
-    return True
-
-
 def _signal_interval(element: Element) -> m.SignalInterval:
     # The hottest loop of event decoding, so written out flat: no index, no helper per field.
     duration: timedelta | None = None
@@ -508,19 +497,37 @@ def _signal_intervals(k: _Children) -> tuple[m.SignalInterval, ...]:
     return tuple(map(_signal_interval, k.one(strm.intervals)))
 
 
-@_decoder
+_RID, _CONFIDENCE, _ACCURACY, _DATA_QUALITY = ei.rID, ei.confidence, ei.accuracy, oadr.oadrDataQuality
+_data_quality = _enum(m.DataQuality)
+
+
 def _report_payload(element: Element) -> m.OadrReportPayload:
-    k = _Children(element)
-    payload = next((child for child in element if child.tag in _PAYLOAD_BASE_TAGS), None)
+    # The hottest element of report decoding: one pass, like the intervals.
+    r_id: str | None = None
+    payload: m.PayloadBase | None = None
+    fields: dict[str, Any] = {}
+    for child in element:
+        tag = child.tag
+        if tag == _RID:
+            r_id = child.text or ""
+        elif tag in _PAYLOAD_BASE_TAGS:
+            payload = _payload_base(child)
+        elif tag == _CONFIDENCE:
+            fields["confidence"] = _value(child, parse_unsigned)
+        elif tag == _ACCURACY:
+            fields["accuracy"] = _value(child, parse_decimal)
+        elif tag == _DATA_QUALITY:
+            fields["data_quality"] = _value(child, _data_quality)
+        else:
+            raise _error(child, "unexpected in a report payload")
+    if r_id is None:
+        raise _error(element, "missing required element <rID>")
     if payload is None:
         raise _error(element, "missing the payload (<payloadFloat> or <oadrPayloadResourceStatus>)")
-    return m.OadrReportPayload(
-        r_id=k.text(ei.rID),
-        confidence=k.read_optional(ei.confidence, parse_unsigned),
-        accuracy=k.read_optional(ei.accuracy, parse_decimal),
-        payload=_payload_base(payload),
-        data_quality=k.read_optional(oadr.oadrDataQuality, _enum(m.DataQuality)),
-    )
+    try:
+        return m.OadrReportPayload(r_id=r_id, payload=payload, **fields)
+    except ValueError as exc:
+        raise _error(element, str(exc)) from exc
 
 
 def _report_interval(element: Element) -> m.ReportInterval:
@@ -530,13 +537,19 @@ def _report_interval(element: Element) -> m.ReportInterval:
         tag = child.tag
         if tag == _REPORT_PAYLOAD:
             payloads.append(_report_payload(child))
+        elif tag == _DURATION:
+            fields["duration"] = _value(_wrapped(child, _XCAL_DURATION), _duration)
+        elif tag == _UID:
+            fields["uid"] = _wrapped(child, _TEXT).text or ""
+        elif tag == _DTSTART:
+            fields["dtstart"] = _value(_wrapped(child, _DATE_TIME), parse_datetime)
         elif tag == _GB_PAYLOAD:
             raise UnsupportedPayloadError(
                 "Green Button report payloads are not supported",
                 line=child.sourceline,
                 element=local_name(child),
             )
-        elif not _interval_head(child, tag, fields):
+        else:
             raise _error(child, "unexpected in a report interval")
     try:
         return m.ReportInterval(payloads=tuple(payloads), **fields)
