@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+_XML_WHITESPACE_RUN = re.compile(r"[ \t\r\n]+")
+
+
+def collapse_whitespace(text: str) -> str:
+    """The ``xs:token`` whitespace collapse: trim, single inner spaces.
+
+    Only XML's whitespace (space, tab, CR, LF) counts, not Unicode's: a no-break space is data.
+    """
+    if " " not in text and "\t" not in text and "\r" not in text and "\n" not in text:
+        return text  # the usual case
+    return _XML_WHITESPACE_RUN.sub(" ", text).strip(" ")
 
 
 def require_aware(value: datetime | None, name: str) -> None:

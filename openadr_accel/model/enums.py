@@ -15,6 +15,8 @@ import re
 from enum import StrEnum
 from typing import Any, Self
 
+from ._validation import collapse_whitespace
+
 __all__ = [
     "DataQuality",
     "EventStatus",
@@ -36,7 +38,7 @@ __all__ = [
     "TransportName",
 ]
 
-_EXTENSION_TOKEN = re.compile(r"x-\S.*")
+_EXTENSION_TOKEN = re.compile(r"x-[^ ].*", re.DOTALL)  # after collapse_whitespace()
 _RESPONSE_CODE = re.compile(r"[0-9]{3}")
 
 
@@ -45,6 +47,8 @@ class ExtensibleEnum(StrEnum):
 
     Subclasses say which values they admit by overriding :meth:`accepts_extension`; the default
     admits the schema's extension tokens (``x-`` followed by at least one non-blank character).
+    Values are ``xs:token``: whitespace is collapsed first, so ``SignalName("x-a  b")`` is
+    ``SignalName("x-a b")`` and ``SignalName(" SIMPLE ")`` is ``SignalName.SIMPLE``.
     """
 
     @classmethod
@@ -54,10 +58,16 @@ class ExtensibleEnum(StrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
-        if isinstance(value, str) and cls.accepts_extension(value):
-            extension = str.__new__(cls, value)
-            extension._name_ = value
-            extension._value_ = value
+        if not isinstance(value, str):
+            return None
+        token = collapse_whitespace(value)
+        member = cls._value2member_map_.get(token)
+        if member is not None:
+            return member  # type: ignore[return-value]
+        if cls.accepts_extension(token):
+            extension = str.__new__(cls, token)
+            extension._name_ = token
+            extension._value_ = token
             return extension
         return None
 

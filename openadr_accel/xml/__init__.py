@@ -68,7 +68,7 @@ def serialize(payload: Payload, *, validate: bool = False) -> bytes:
         data = encode(payload)
     except KeyError:
         raise LocalProtocolError(f"{type(payload).__name__} is not an OpenADR 2.0b message") from None
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         raise LocalProtocolError(f"cannot serialize {type(payload).__name__}: {exc}") from exc
     if validate:
         try:

@@ -235,7 +235,9 @@ def _qualified_event_id(element: Element) -> m.QualifiedEventID:
 
 
 def _positions(text: str) -> tuple[float, ...]:
-    return tuple(parse_double(item) for item in text.split())
+    """A ``gml:doubleList``: doubles separated by XML whitespace."""
+    words = collapse(text)
+    return tuple(parse_double(word) for word in words.split(" ")) if words else ()
 
 
 @_decoder

@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from ..model._validation import collapse_whitespace
+
 __all__ = [
     "collapse",
     "format_bool",
@@ -33,12 +35,16 @@ _DURATION = re.compile(
     r"T?(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?"
     r"|(?P<weeks>\d+)W"
 )
+_XML_WHITESPACE = " \t\r\n"  # what the schema's whitespace facets trim; not Unicode's
 _MAX_DURATION_DAYS = 999_999_999  # timedelta's limit
 
 
 def collapse(text: str) -> str:
-    """Whitespace collapse of ``xs:token`` and the numeric types: trim, single inner spaces."""
-    return " ".join(text.split())
+    """Whitespace collapse of ``xs:token`` and the numeric types: trim, single inner spaces.
+
+    Only XML's whitespace (space, tab, CR, LF) counts, not Unicode's.
+    """
+    return collapse_whitespace(text)
 
 
 def format_datetime(value: datetime) -> str:
@@ -52,7 +58,7 @@ def format_datetime(value: datetime) -> str:
 
 def parse_datetime(text: str) -> datetime:
     """Read an ``xcal:DateTimeType``; a value without ``Z`` is taken as UTC."""
-    text = text.strip()
+    text = text.strip(_XML_WHITESPACE)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -82,7 +88,7 @@ def format_duration(value: timedelta) -> str:
 
 def parse_duration(text: str) -> timedelta:
     """Read an ``xcal:DurationValueType``; years and months have no fixed length and are refused."""
-    text = text.strip()
+    text = text.strip(_XML_WHITESPACE)
     match = _DURATION.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a duration of the form PT1H30M")
@@ -113,11 +119,24 @@ def format_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
+# The xs:float / xs:double lexical space (a superset of xs:decimal's). Python's float() and
+# Decimal() also take "1_000", "Infinity", "sNaN" and Unicode digits, which the schema does not.
+_FLOATING = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN")
+_SPECIAL_DOUBLES = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
+
+
+def _floating(text: str) -> str:
+    stripped = text.strip(_XML_WHITESPACE)
+    if _FLOATING.fullmatch(stripped) is None:
+        raise ValueError(f"{text!r} is not a number")
+    return stripped
+
+
 def parse_decimal(text: str) -> Decimal:
     """Read an ``xs:float`` or ``xs:decimal`` into a Decimal, keeping its exact digits."""
     try:
-        return Decimal(text)  # Decimal ignores surrounding whitespace, as xs:float does
-    except InvalidOperation:
+        return Decimal(_floating(text))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
         raise ValueError(f"{text!r} is not a number") from None
 
 
@@ -132,14 +151,9 @@ def format_double(value: float) -> str:
 
 def parse_double(text: str) -> float:
     """Read an ``xs:double``."""
-    text = text.strip()
-    special = {"INF": float("inf"), "-INF": float("-inf"), "+INF": float("inf"), "NaN": float("nan")}
-    if text in special:
-        return special[text]
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+    stripped = _floating(text)
+    special = _SPECIAL_DOUBLES.get(stripped)
+    return float(stripped) if special is None else special
 
 
 def format_bool(value: bool) -> str:
@@ -153,14 +167,14 @@ _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 def parse_bool(text: str) -> bool:
     """Read an ``xs:boolean``: true, false, 1 or 0."""
     try:
-        return _BOOLEANS[text.strip()]
+        return _BOOLEANS[text.strip(_XML_WHITESPACE)]
     except KeyError:
         raise ValueError(f"{text!r} is not a boolean (true, false, 1 or 0)") from None
 
 
 def parse_unsigned(text: str) -> int:
     """Read an ``xs:unsignedInt``."""
-    stripped = text.strip().removeprefix("+")
+    stripped = text.strip(_XML_WHITESPACE).removeprefix("+")
     if not (stripped.isascii() and stripped.isdigit()):
         raise ValueError(f"{text!r} is not an unsigned integer")
     return int(stripped)

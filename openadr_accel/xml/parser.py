@@ -6,12 +6,17 @@ Every document goes through :func:`parse_tree`:
 2. libxml2 with entity substitution, DTD loading and network access switched off, and its default
    limits on depth and text size kept (no ``huge_tree``);
 3. any document type declaration is refused, so entity declarations (and the entity-expansion
-   and external-entity attacks they carry) never get a chance;
+   and external-entity attacks they carry) never get a chance. The scan runs on the bytes when
+   the document is UTF-8 or ASCII (the usual case), and on the decoded text when it names
+   another encoding (UTF-16, UTF-32, UTF-7, EBCDIC ...), where the markup would hide from a
+   byte scan;
 4. the tree is validated against the published 2.0b XSD, compiled once per thread and cached.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 import threading
 from functools import cache
 from importlib.resources import as_file, files
@@ -26,6 +31,20 @@ DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 """Default size cap of one document: 4 MiB, far above any sane 2.0b message."""
 
 _DOCTYPE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# XML 1.0 appendix F: the first bytes of a document that is not in an ASCII-compatible encoding.
+_UNICODE_SIGNATURES = (
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp037"),  # "<?xm" in EBCDIC
+)
+_BYTE_SCANNABLE = frozenset({"utf_8", "ascii"})
 _ROOT_SCHEMA = "oadr_20b.xsd"
 
 
@@ -87,11 +106,11 @@ def parse_tree(data: bytes, *, validate: bool = True, max_bytes: int = DEFAULT_M
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"parse_tree() takes bytes, not {type(data).__name__}")
-    if len(data) > max_bytes:
-        raise MessageTooLargeError(f"document of {len(data)} bytes exceeds the cap of {max_bytes} bytes")
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size > max_bytes:
+        raise MessageTooLargeError(f"document of {size} bytes exceeds the cap of {max_bytes} bytes")
     raw = bytes(data)
-    if any(marker in raw for marker in _DOCTYPE_MARKERS):
-        raise UnsafeXMLError("document type declarations (DTDs, entities) are not allowed")
+    _refuse_document_type(raw)
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
@@ -103,6 +122,43 @@ def parse_tree(data: bytes, *, validate: bool = True, max_bytes: int = DEFAULT_M
     if validate:
         validate_tree(root)
     return root
+
+
+def _refuse_document_type(raw: bytes) -> None:
+    """Raise UnsafeXMLError if ``raw`` holds a DOCTYPE or ENTITY declaration, in any encoding."""
+    if any(marker in raw for marker in _DOCTYPE_MARKERS):
+        raise UnsafeXMLError("document type declarations (DTDs, entities) are not allowed")
+    encoding = _encoding_of(raw)
+    if encoding in _BYTE_SCANNABLE:
+        return
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise MalformedXMLError(f"not well-formed XML: not valid {encoding}: {exc.reason}") from exc
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise UnsafeXMLError("document type declarations (DTDs, entities) are not allowed")
+
+
+def _encoding_of(raw: bytes) -> str:
+    """The codec a document is in: its byte-order mark or first bytes, else its XML declaration."""
+    for signature, encoding in _UNICODE_SIGNATURES:
+        if raw.startswith(signature):
+            if encoding == "cp037":
+                head = raw[:200].decode("cp037").encode("ascii", "replace")
+                return _declared_codec(head, default="cp037")
+            return encoding
+    return _declared_codec(raw[:200], default="utf_8")
+
+
+def _declared_codec(head: bytes, *, default: str) -> str:
+    match = _DECLARED_ENCODING.match(head.removeprefix(codecs.BOM_UTF8))
+    if match is None:
+        return default
+    name = match.group(1).decode("ascii")
+    try:
+        return codecs.lookup(name).name.replace("-", "_")
+    except LookupError as exc:
+        raise MalformedXMLError(f"not well-formed XML: unsupported encoding {name!r}", line=1) from exc
 
 
 def validate_tree(root: etree._Element) -> None:
