@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from openadr_accel.xml.lexical import (
     parse_bool,
     parse_datetime,
     parse_decimal,
+    parse_double,
     parse_duration,
     parse_unsigned,
 )
@@ -95,6 +97,38 @@ def test_numbers() -> None:
         parse_unsigned("-1")
     with pytest.raises(ValueError, match="unsigned"):
         parse_unsigned("²")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1", 1.0), (" -1.5e3\n", -1500.0), (".5", 0.5), ("5.", 5.0), ("+INF", math.inf), ("-INF", -math.inf)],
+)
+def test_doubles_in_the_schema_lexical_space(text: str, value: float) -> None:
+    assert parse_double(text) == value
+    assert parse_decimal(text) == Decimal(value)
+
+
+def test_a_numeral_beyond_a_double_reads_as_infinity() -> None:
+    assert parse_double("1e400") == math.inf
+    assert parse_double("-1e400") == -math.inf
+    assert parse_decimal("1e400") == Decimal("1E+400")
+
+
+def test_nan_is_spelled_nan() -> None:
+    assert math.isnan(parse_double("NaN"))
+    assert parse_decimal("NaN").is_nan()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1_000", "Infinity", "inf", "nan", "-NaN", "+NaN", "sNaN", "\u0661", "\u00a01", "1 2", "", "e5"],
+)
+def test_python_only_spellings_of_numbers_are_refused(text: str) -> None:
+    """float() and Decimal() read these; the schema's xs:double and xs:float do not."""
+    with pytest.raises(ValueError, match="not a number"):
+        parse_double(text)
+    with pytest.raises(ValueError, match="not a number"):
+        parse_decimal(text)
 
 
 def test_booleans() -> None:

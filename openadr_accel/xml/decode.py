@@ -210,6 +210,24 @@ _duration = lru_cache(maxsize=512)(parse_duration)  # intervals repeat a handful
 _XCAL_DURATION = xcal.duration
 
 _response_code = _enum(m.ResponseCode)
+_currency_code = _enum(m.CurrencyCode)
+_currency_item_description = _enum(m.CurrencyItemDescription)
+_event_status = _enum(m.EventStatus)
+_opt_reason = _enum(m.OptReason)
+_opt_type = _enum(m.OptType)
+_power_units = _enum(m.PowerUnit)
+_profile_name = _enum(m.ProfileName)
+_reading_type = _enum(m.ReadingType)
+_report_name = _enum(m.ReportName)
+_report_type = _enum(m.ReportType)
+_response_required = _enum(m.ResponseRequired)
+_service_name = _enum(m.ServiceName)
+_signal_name = _enum(m.SignalName)
+_signal_type = _enum(m.SignalType)
+_temperature_unit = _enum(m.TemperatureUnit)
+_scale_code = _enum(m.SiScaleCode)
+_data_quality = _enum(m.DataQuality)
+_transport_name = _enum(m.TransportName)
 
 
 # --- shared parts -----------------------------------------------------------------------------
@@ -369,14 +387,18 @@ _PAYLOAD_FLOAT, _VALUE, _RESOURCE_STATUS = ei.payloadFloat, ei.value, oadr.oadrP
 _PAYLOAD_BASE_TAGS = (_PAYLOAD_FLOAT, _RESOURCE_STATUS)
 
 
+def _payload_float(element: Element) -> m.PayloadFloat:
+    value = _wrapped(element, _VALUE)
+    try:
+        return m.PayloadFloat(value=parse_decimal(value.text or ""))
+    except ValueError as exc:
+        raise _error(value, str(exc)) from exc
+
+
 def _payload_base(element: Element) -> m.PayloadBase:
     tag = element.tag
     if tag == _PAYLOAD_FLOAT:
-        value = _wrapped(element, _VALUE)
-        try:
-            return m.PayloadFloat(value=parse_decimal(value.text or ""))
-        except ValueError as exc:
-            raise _error(value, str(exc)) from exc
+        return _payload_float(element)
     if tag == _RESOURCE_STATUS:
         return _resource_status(element)
     raise _error(element, "expected <payloadFloat> or <oadrPayloadResourceStatus>")
@@ -402,7 +424,6 @@ _CURRENCY_UNITS = {oadr[kind.value]: kind for kind in m.CurrencyKind}
 _GB_DATA_DESCRIPTION = oadr.oadrGBDataDescription
 _OTHER_UNITS = (oadr.temperature, oadr.pulseCount, oadr.customUnit, _GB_DATA_DESCRIPTION)
 _ITEM_BASE_TAGS = frozenset([*_SCALED_UNITS, *_POWER_UNITS, *_CURRENCY_UNITS, *_OTHER_UNITS])
-_scale_code = _enum(m.SiScaleCode)
 
 
 @_decoder
@@ -416,13 +437,13 @@ def _item_base(element: Element) -> m.ItemBase:
     if tag in _CURRENCY_UNITS:
         return m.CurrencyUnit(
             kind=_CURRENCY_UNITS[tag],
-            description=k.read(oadr.itemDescription, _enum(m.CurrencyItemDescription)),
-            code=k.read(oadr.itemUnits, _enum(m.CurrencyCode)),
+            description=k.read(oadr.itemDescription, _currency_item_description),
+            code=k.read(oadr.itemUnits, _currency_code),
             scale=k.read(scale.siScaleCode, _scale_code),
         )
     if tag == oadr.temperature:
         return m.Temperature(
-            units=k.read(oadr.itemUnits, _enum(m.TemperatureUnit)),
+            units=k.read(oadr.itemUnits, _temperature_unit),
             scale=k.read(scale.siScaleCode, _scale_code),
         )
     if tag == oadr.pulseCount:
@@ -453,7 +474,7 @@ def _power_unit(
     )
     scale_code = k.read(scale.siScaleCode, _scale_code)
     if cls is m.PowerReal:
-        units = k.read(power.itemUnits, _enum(m.PowerUnit))
+        units = k.read(power.itemUnits, _power_units)
         return m.PowerReal(attributes=attributes, scale=scale_code, units=units)
     return cls(attributes=attributes, scale=scale_code)
 
@@ -500,51 +521,61 @@ def _signal_intervals(k: _Children) -> tuple[m.SignalInterval, ...]:
 
 
 _RID, _CONFIDENCE, _ACCURACY, _DATA_QUALITY = ei.rID, ei.confidence, ei.accuracy, oadr.oadrDataQuality
-_data_quality = _enum(m.DataQuality)
 
 
 def _report_payload(element: Element) -> m.OadrReportPayload:
     # The hottest element of report decoding: one pass, like the intervals.
     r_id: str | None = None
     payload: m.PayloadBase | None = None
-    fields: dict[str, Any] = {}
+    confidence: int | None = None
+    accuracy: Decimal | None = None
+    data_quality: m.DataQuality | None = None
     for child in element:
         tag = child.tag
-        if tag == _RID:
-            r_id = child.text or ""
-        elif tag in _PAYLOAD_BASE_TAGS:
-            payload = _payload_base(child)
-        elif tag == _CONFIDENCE:
-            fields["confidence"] = _value(child, parse_unsigned)
-        elif tag == _ACCURACY:
-            fields["accuracy"] = _value(child, parse_decimal)
-        elif tag == _DATA_QUALITY:
-            fields["data_quality"] = _value(child, _data_quality)
-        else:
-            raise _error(child, "unexpected in a report payload")
+        try:
+            if tag == _RID:
+                r_id = child.text or ""
+            elif tag == _PAYLOAD_FLOAT:
+                payload = _payload_float(child)
+            elif tag == _CONFIDENCE:
+                confidence = parse_unsigned(child.text or "")
+            elif tag == _ACCURACY:
+                accuracy = parse_decimal(child.text or "")
+            elif tag == _DATA_QUALITY:
+                data_quality = _data_quality(child.text or "")
+            elif tag == _RESOURCE_STATUS:
+                payload = _resource_status(child)
+            else:
+                raise _error(child, "unexpected in a report payload")
+        except ValueError as exc:
+            raise _error(child, str(exc)) from exc
     if r_id is None:
         raise _error(element, "missing required element <rID>")
     if payload is None:
         raise _error(element, "missing the payload (<payloadFloat> or <oadrPayloadResourceStatus>)")
     try:
-        return m.OadrReportPayload(r_id=r_id, payload=payload, **fields)
+        return m.OadrReportPayload(
+            r_id=r_id, payload=payload, confidence=confidence, accuracy=accuracy, data_quality=data_quality
+        )
     except ValueError as exc:
         raise _error(element, str(exc)) from exc
 
 
 def _report_interval(element: Element) -> m.ReportInterval:
-    fields: dict[str, Any] = {}
+    duration: timedelta | None = None
+    uid: str | None = None
+    dtstart: datetime | None = None
     payloads: list[m.OadrReportPayload] = []
     for child in element:
         tag = child.tag
         if tag == _REPORT_PAYLOAD:
             payloads.append(_report_payload(child))
-        elif tag == _DURATION:
-            fields["duration"] = _value(_wrapped(child, _XCAL_DURATION), _duration)
-        elif tag == _UID:
-            fields["uid"] = _wrapped(child, _TEXT).text or ""
         elif tag == _DTSTART:
-            fields["dtstart"] = _value(_wrapped(child, _DATE_TIME), parse_datetime)
+            dtstart = _value(_wrapped(child, _DATE_TIME), parse_datetime)
+        elif tag == _DURATION:
+            duration = _value(_wrapped(child, _XCAL_DURATION), _duration)
+        elif tag == _UID:
+            uid = _wrapped(child, _TEXT).text or ""
         elif tag == _GB_PAYLOAD:
             raise UnsupportedPayloadError(
                 "Green Button report payloads are not supported",
@@ -554,7 +585,7 @@ def _report_interval(element: Element) -> m.ReportInterval:
         else:
             raise _error(child, "unexpected in a report interval")
     try:
-        return m.ReportInterval(payloads=tuple(payloads), **fields)
+        return m.ReportInterval(payloads=tuple(payloads), dtstart=dtstart, duration=duration, uid=uid)
     except ValueError as exc:
         raise _error(element, str(exc)) from exc
 
@@ -573,7 +604,7 @@ def _event_descriptor(element: Element) -> m.EventDescriptor:
         priority=k.read_optional(ei.priority, parse_unsigned),
         market_context=_wrapped(k.one(ei.eiMarketContext), emix.marketContext).text or "",
         created_date_time=k.read(ei.createdDateTime, parse_datetime),
-        event_status=k.read(ei.eventStatus, _enum(m.EventStatus)),
+        event_status=k.read(ei.eventStatus, _event_status),
         test_event=k.optional_text(ei.testEvent),
         vtn_comment=k.optional_text(ei.vtnComment),
     )
@@ -589,8 +620,8 @@ def _event_signal(element: Element) -> m.EiEventSignal:
     return m.EiEventSignal(
         intervals=_signal_intervals(k),
         target=k.decode_optional(ei.eiTarget, _target),
-        signal_name=k.read(ei.signalName, _enum(m.SignalName)),
-        signal_type=k.read(ei.signalType, _enum(m.SignalType)),
+        signal_name=k.read(ei.signalName, _signal_name),
+        signal_type=k.read(ei.signalType, _signal_type),
         signal_id=k.text(ei.signalID),
         item_base=_optional_item_base(element),
         current_value=k.decode_optional(ei.currentValue, _current_value),
@@ -629,7 +660,7 @@ def _oadr_event(element: Element) -> m.OadrEvent:
     k = _Children(element)
     return m.OadrEvent(
         ei_event=k.decode(ei.eiEvent, _ei_event),
-        response_required=k.read(oadr.oadrResponseRequired, _enum(m.ResponseRequired)),
+        response_required=k.read(oadr.oadrResponseRequired, _response_required),
     )
 
 
@@ -652,7 +683,7 @@ def _event_response(element: Element) -> m.EventResponse:
         response_description=k.optional_text(ei.responseDescription),
         request_id=k.text(pyld.requestID),
         qualified_event_id=k.decode(ei.qualifiedEventID, _qualified_event_id),
-        opt_type=k.read(ei.optType, _enum(m.OptType)),
+        opt_type=k.read(ei.optType, _opt_type),
     )
 
 
@@ -698,8 +729,8 @@ def _create_opt(element: Element) -> m.OadrCreateOpt:
     k = _Children(element)
     return m.OadrCreateOpt(
         opt_id=k.text(ei.optID),
-        opt_type=k.read(ei.optType, _enum(m.OptType)),
-        opt_reason=k.read(ei.optReason, _enum(m.OptReason)),
+        opt_type=k.read(ei.optType, _opt_type),
+        opt_reason=k.read(ei.optReason, _opt_reason),
         market_context=k.optional_text(emix.marketContext),
         ven_id=k.text(ei.venID),
         availability=k.decode_optional(xcal.vavailability, _availability),
@@ -753,9 +784,9 @@ def _report_description(element: Element) -> m.OadrReportDescription:
         r_id=k.text(ei.rID),
         report_subject=k.decode_optional(ei.reportSubject, _target),
         report_data_source=k.decode_optional(ei.reportDataSource, _target),
-        report_type=k.read(ei.reportType, _enum(m.ReportType)),
+        report_type=k.read(ei.reportType, _report_type),
         item_base=_optional_item_base(element),
-        reading_type=k.read(ei.readingType, _enum(m.ReadingType)),
+        reading_type=k.read(ei.readingType, _reading_type),
         market_context=k.optional_text(emix.marketContext),
         sampling_rate=k.decode_optional(oadr.oadrSamplingRate, _sampling_rate),
     )
@@ -776,7 +807,7 @@ def _report(element: Element) -> m.OadrReport:
         descriptions=k.decode_many(oadr.oadrReportDescription, _report_description),
         report_request_id=k.text(ei.reportRequestID),
         report_specifier_id=k.text(ei.reportSpecifierID),
-        report_name=k.read_optional(ei.reportName, _enum(m.ReportName)),
+        report_name=k.read_optional(ei.reportName, _report_name),
         created_date_time=k.read(ei.createdDateTime, parse_datetime),
     )
 
@@ -787,7 +818,7 @@ def _specifier_payload(element: Element) -> m.SpecifierPayload:
     return m.SpecifierPayload(
         r_id=k.text(ei.rID),
         item_base=_optional_item_base(element),
-        reading_type=k.read(ei.readingType, _enum(m.ReadingType)),
+        reading_type=k.read(ei.readingType, _reading_type),
     )
 
 
@@ -914,8 +945,8 @@ def _create_party_registration(element: Element) -> m.OadrCreatePartyRegistratio
         request_id=k.text(pyld.requestID),
         registration_id=k.optional_text(ei.registrationID),
         ven_id=k.optional_text(ei.venID),
-        profile_name=k.read(oadr.oadrProfileName, _enum(m.ProfileName)),
-        transport_name=k.read(oadr.oadrTransportName, _enum(m.TransportName)),
+        profile_name=k.read(oadr.oadrProfileName, _profile_name),
+        transport_name=k.read(oadr.oadrTransportName, _transport_name),
         transport_address=k.optional_text(oadr.oadrTransportAddress),
         report_only=k.read(oadr.oadrReportOnly, parse_bool),
         xml_signature=k.read(oadr.oadrXmlSignature, parse_bool),
@@ -924,15 +955,12 @@ def _create_party_registration(element: Element) -> m.OadrCreatePartyRegistratio
     )
 
 
-_transport_name = _enum(m.TransportName)
-
-
 @_decoder
 def _profile(element: Element) -> m.OadrProfile:
     k = _Children(element)
     transports = _Children(k.one(oadr.oadrTransports)).many(oadr.oadrTransport)
     return m.OadrProfile(
-        profile_name=k.read(oadr.oadrProfileName, _enum(m.ProfileName)),
+        profile_name=k.read(oadr.oadrProfileName, _profile_name),
         transports=tuple(
             _value(_wrapped(transport, oadr.oadrTransportName), _transport_name) for transport in transports
         ),
@@ -943,7 +971,7 @@ def _profile(element: Element) -> m.OadrProfile:
 def _service(element: Element) -> m.OadrService:
     k = _Children(element)
     return m.OadrService(
-        service_name=k.read(oadr.oadrServiceName, _enum(m.ServiceName)),
+        service_name=k.read(oadr.oadrServiceName, _service_name),
         info=k.decode_many(oadr.oadrInfo, _info),
     )
 

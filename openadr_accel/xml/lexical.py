@@ -50,9 +50,16 @@ def collapse(text: str) -> str:
 def format_datetime(value: datetime) -> str:
     """UTC with a ``Z``: the schema's pattern admits no numeric offsets."""
     utc = value.astimezone(UTC)
-    text = f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (  # noqa: UP031 - measured faster than an f-string
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+    )
     if utc.microsecond:
-        text += f".{utc.microsecond:06d}".rstrip("0")
+        return f"{text}.{utc.microsecond:06d}".rstrip("0") + "Z"
     return text + "Z"
 
 
@@ -119,25 +126,25 @@ def format_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
-# The xs:float / xs:double lexical space (a superset of xs:decimal's). Python's float() and
-# Decimal() also take "1_000", "Infinity", "sNaN" and Unicode digits, which the schema does not.
-_FLOATING = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN")
+# The xs:float / xs:double lexical space (a superset of xs:decimal's) is the Python one, less
+# what Python adds: underscores ("1_000"), non-ASCII digits and spaces, and the spellings of the
+# special values other than INF, -INF, +INF and NaN ("Infinity", "nan", "sNaN" ...).
 _SPECIAL_DOUBLES = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf, "NaN": math.nan}
-
-
-def _floating(text: str) -> str:
-    stripped = text.strip(_XML_WHITESPACE)
-    if _FLOATING.fullmatch(stripped) is None:
-        raise ValueError(f"{text!r} is not a number")
-    return stripped
+_NUMERAL_CHARACTERS = frozenset("0123456789+-.eE")
 
 
 def parse_decimal(text: str) -> Decimal:
     """Read an ``xs:float`` or ``xs:decimal`` into a Decimal, keeping its exact digits."""
     try:
-        return Decimal(_floating(text))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        value = Decimal(text)  # trims whitespace, as xs:float does
+    except InvalidOperation:
         raise ValueError(f"{text!r} is not a number") from None
+    if value.is_finite():
+        if text.isascii() and "_" not in text:
+            return value
+    elif text.strip(_XML_WHITESPACE) in _SPECIAL_DOUBLES:
+        return value
+    raise ValueError(f"{text!r} is not a number")
 
 
 def format_double(value: float) -> str:
@@ -150,10 +157,21 @@ def format_double(value: float) -> str:
 
 
 def parse_double(text: str) -> float:
-    """Read an ``xs:double``."""
-    stripped = _floating(text)
-    special = _SPECIAL_DOUBLES.get(stripped)
-    return float(stripped) if special is None else special
+    """Read an ``xs:double``; a numeral beyond the range of a double reads as an infinity."""
+    try:
+        value = float(text)  # trims whitespace, as xs:double does
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if text.isascii() and "_" not in text:
+        if math.isfinite(value):
+            return value
+        stripped = text.strip(_XML_WHITESPACE)
+        special = _SPECIAL_DOUBLES.get(stripped)
+        if special is not None:
+            return special
+        if _NUMERAL_CHARACTERS.issuperset(stripped):  # 1e400
+            return value
+    raise ValueError(f"{text!r} is not a number")
 
 
 def format_bool(value: bool) -> str:
