@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import OpenADRError
+from .errors import OpenADRError, SecurityConfigurationError
 from .rules import check_payload
+from .security import DEFAULT_HOSTS, KeyType, fingerprint, init_pki, issue_ven
 from .xml import DEFAULT_MAX_BYTES, parse
 
 __all__ = ["main"]
@@ -18,7 +19,7 @@ __all__ = ["main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="openadr-accel")
 def main() -> None:
-    """OpenADR 2.0b tools: validate messages (more to come: VTN, VEN, certificates, conformance)."""
+    """OpenADR 2.0b tools: validate messages, make a test PKI (more to come: VTN, VEN, conformance)."""
 
 
 @main.command()
@@ -73,3 +74,66 @@ def _first_problem(path: Path, *, check_rules: bool, max_bytes: int) -> str | No
 def _element_name(payload: object) -> str:
     name = type(payload).__name__
     return name[0].lower() + name[1:]
+
+
+@main.group()
+def certs() -> None:
+    """A test PKI for labs and tests (RSA-2048 and ECC P-256): never for production."""
+
+
+@certs.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--vtn-name", default="vtn", show_default=True, help="Common name of the VTN certificate.")
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    default=DEFAULT_HOSTS,
+    show_default=True,
+    help="A DNS name or IP address the certificates are good for (repeat the option for several).",
+)
+@click.option("--force", is_flag=True, help="Replace a PKI that DIRECTORY already holds.")
+def certs_init(directory: Path, vtn_name: str, hosts: tuple[str, ...], force: bool) -> None:
+    """Create root and intermediate CAs and a VTN certificate in DIRECTORY."""
+    try:
+        pki = init_pki(directory, vtn_name=vtn_name, hosts=hosts, overwrite=force)
+    except SecurityConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"test PKI written to {pki.directory}")
+    click.echo(f"  CA bundle (trust anchors): {pki.ca_bundle}")
+    for key_type in KeyType:
+        credentials = pki.vtn(key_type)
+        click.echo(
+            f"  VTN {key_type.name}: {credentials.certificate} (key {credentials.key.name}), "
+            f"fingerprint {fingerprint(credentials.certificate)}"
+        )
+
+
+@certs.command("ven")
+@click.argument("name")
+@click.option(
+    "--ca",
+    "ca_directory",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The directory of a PKI made by `certs init`.",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    default=DEFAULT_HOSTS,
+    show_default=True,
+    help="A DNS name or IP address the certificate is good for (for push: the VEN serves TLS).",
+)
+def certs_ven(name: str, ca_directory: Path, hosts: tuple[str, ...]) -> None:
+    """Issue VEN certificates (RSA and ECC) named NAME; prints their fingerprints for the VTN."""
+    try:
+        issued = issue_ven(name, ca_directory, hosts=hosts)
+    except SecurityConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for key_type, credentials in issued.items():
+        click.echo(
+            f"VEN {name} {key_type.name}: {credentials.certificate} (key {credentials.key.name}), "
+            f"fingerprint {fingerprint(credentials.certificate)}"
+        )

@@ -5,12 +5,19 @@
     OpenADRError                      root: catch this to catch everything of ours
     ├── LocalProtocolError            we were asked to build or send something invalid
     └── RemoteProtocolError           the peer sent something invalid
-        ├── MalformedXMLError         not well-formed XML (or not UTF-8/declared encoding)
-        ├── UnsafeXMLError            DTD, entity declaration or processing instruction refused
+        ├── MalformedXMLError         not well-formed XML (or not in its declared encoding)
+        ├── UnsafeXMLError            DTD or entity declaration refused
         ├── MessageTooLargeError      larger than the configured size cap
         ├── SchemaValidationError     well-formed but not valid against the 2.0b XSD
         ├── UnsupportedPayloadError   valid 2.0b we do not model (Green Button feeds)
-        └── RuleViolationError        valid XML that breaks a conformance rule
+        ├── RuleViolationError        valid XML that breaks a conformance rule
+        └── NotAuthorizedError        463: the sender is not who it must be
+            ├── CertificateMismatchError  venID or signer does not match the expected certificate
+            ├── SignatureError            XML signature missing, malformed or not matching
+            └── ReplayError               ReplayProtect missing, stale, from the future or repeated
+
+    SecurityConfigurationError        a ValueError, not an OpenADRError: our own certificates,
+                                      keys or TLS settings cannot be used
 
 Every error carries ``response_code``: the OpenADR response code a party should answer with
 (454 "invalid data" unless said otherwise), so a role can turn any error into a proper
@@ -24,18 +31,24 @@ and chained with ``raise ... from exc``.
 from __future__ import annotations
 
 __all__ = [
+    "CertificateMismatchError",
     "LocalProtocolError",
     "MalformedXMLError",
     "MessageTooLargeError",
+    "NotAuthorizedError",
     "OpenADRError",
     "RemoteProtocolError",
+    "ReplayError",
     "RuleViolationError",
     "SchemaValidationError",
+    "SecurityConfigurationError",
+    "SignatureError",
     "UnsafeXMLError",
     "UnsupportedPayloadError",
 ]
 
 INVALID_DATA = "454"
+NOT_AUTHORIZED = "463"
 
 
 class OpenADRError(Exception):
@@ -122,3 +135,25 @@ class RuleViolationError(RemoteProtocolError):
     ) -> None:
         super().__init__(message, response_code=response_code, line=line, element=element)
         self.rule = rule
+
+
+class NotAuthorizedError(RemoteProtocolError):
+    """The sender could not be authenticated as the party it claims to be (response 463)."""
+
+    default_response_code = NOT_AUTHORIZED
+
+
+class CertificateMismatchError(NotAuthorizedError):
+    """A venID, or the signer of a message, does not match the certificate bound to it."""
+
+
+class SignatureError(NotAuthorizedError):
+    """An XML signature is missing where one is required, malformed, or does not verify."""
+
+
+class ReplayError(NotAuthorizedError):
+    """A signed message's ReplayProtect is missing, outside the time window, or seen before."""
+
+
+class SecurityConfigurationError(ValueError):
+    """Our own certificates, keys or TLS settings cannot be used (a local mistake, not a peer's)."""

@@ -25,7 +25,7 @@ from .lexical import (
 )
 from .namespaces import NAMESPACES, OADR
 
-__all__ = ["encode"]
+__all__ = ["DOCUMENT_PREFIX", "encode"]
 
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -35,6 +35,8 @@ _NAMESPACE_DECLARATIONS = " ".join(
 _PAYLOAD_START = f'<oadr:oadrPayload xmlns:oadr="{OADR}">'
 _SIGNED_OBJECT_START = f'<oadr:oadrSignedObject {_NAMESPACE_DECLARATIONS} oadr:Id="oadrSignedObject">'
 _SCHEMA_VERSION = ' ei:schemaVersion="2.0b"'
+DOCUMENT_PREFIX = (_XML_DECLARATION + _PAYLOAD_START).encode()
+"""How every document :func:`encode` writes begins: the signature module inserts a signature here."""
 
 
 def escape(text: str) -> str:
