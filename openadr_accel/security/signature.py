@@ -252,13 +252,16 @@ class SignatureVerifier:
         payload = verifier.parse(data, fingerprint=bound_fingerprint)
     """
 
-    def __init__(self, replay_guard: ReplayGuard | None = None) -> None:
+    def __init__(self, replay_guard: ReplayGuard | None = None, *, clock: Clock = system_clock) -> None:
         """
         Args:
             replay_guard: checks each ReplayProtect; a new :class:`ReplayGuard` with the default
-                window if not given. Share one guard between the verifiers of one party.
+                window (and ``clock``) if not given. Share one guard between the verifiers of one
+                party.
+            clock: the time at which the signer's certificate must be valid.
         """
-        self.replay_guard = replay_guard if replay_guard is not None else ReplayGuard()
+        self.replay_guard = replay_guard if replay_guard is not None else ReplayGuard(clock=clock)
+        self._clock = clock
 
     def parse(
         self,
@@ -309,6 +312,7 @@ class SignatureVerifier:
                 f"signed with the certificate {signer_fingerprint}, expected {fingerprint}",
                 element="Signature",
             )
+        _check_validity(signer, signer_fingerprint, self._clock())
         _check_references(root, signature)
         try:
             results = XMLVerifier().verify(root, x509_cert=signer, expect_config=_EXPECTED)
@@ -349,6 +353,15 @@ def _signing_certificate(signature: etree._Element) -> x509.Certificate:
         raise SignatureError(
             f"the signature's X509Certificate cannot be read: {exc}", element="X509Certificate"
         ) from exc
+
+
+def _check_validity(certificate: x509.Certificate, name: str, now: datetime) -> None:
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise SignatureError(
+            f"the signing certificate {name} is valid from {certificate.not_valid_before_utc.isoformat()} "
+            f"to {certificate.not_valid_after_utc.isoformat()}, not at {now.isoformat()}",
+            element="X509Certificate",
+        )
 
 
 def _base64(text: str) -> bytes:
