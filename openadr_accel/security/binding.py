@@ -53,7 +53,9 @@ class VenCertificateBindings:
     """
 
     def __init__(self, bindings: Mapping[str, str] | None = None) -> None:
-        self._fingerprints: dict[str, str] = dict(bindings or {})
+        self._fingerprints: dict[str, str] = {}
+        for ven_id, fingerprint in (bindings or {}).items():
+            self.bind(ven_id, fingerprint)
 
     def bind(self, ven_id: str, fingerprint: str) -> None:
         """Bind ``ven_id`` to the certificate with ``fingerprint`` (replacing an earlier binding)."""

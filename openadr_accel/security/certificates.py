@@ -73,9 +73,14 @@ def load_certificate(source: CertificateSource) -> x509.Certificate:
 
 
 def certificate_der(source: CertificateSource) -> bytes:
-    """The DER encoding of a certificate."""
-    if isinstance(source, bytes | bytearray) and not bytes(source).lstrip().startswith(b"-----"):
-        return bytes(source)  # already DER: fingerprinting a peer's certificate costs no parse
+    """The DER encoding of a certificate (checked to be one)."""
+    if isinstance(source, bytes | bytearray) and _PEM_BEGIN not in source:
+        der = bytes(source)
+        try:
+            x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            raise SecurityConfigurationError(f"not a PEM or DER certificate: {exc}") from exc
+        return der
     return load_certificate(source).public_bytes(serialization.Encoding.DER)
 
 

@@ -300,7 +300,6 @@ def _pem(certificate: x509.Certificate) -> bytes:
 
 
 def _write(credentials: Credentials, chain: list[x509.Certificate], key: PrivateKey) -> None:
-    credentials.certificate.parent.mkdir(parents=True, exist_ok=True)
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -310,9 +309,9 @@ def _write(credentials: Credentials, chain: list[x509.Certificate], key: Private
 
 def _write_private(path: Path, data: bytes, *, mode: int) -> None:
     """Write ``data`` to ``path`` with ``mode`` from the start (no window where a key is readable)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import SecurityConfigurationError
-from .certificates import Credentials, fingerprint
+from .certificates import Credentials, fingerprint, load_certificate, load_private_key
 
 __all__ = [
     "CIPHER_SUITES",
@@ -111,6 +111,15 @@ def _load_trust(context: ssl.SSLContext, ca_bundle: Path | str) -> None:
 
 
 def _load_credentials(context: ssl.SSLContext, credentials: Credentials) -> None:
+    # OpenSSL checks a key only against the loaded certificate of its own key type, so a pair
+    # loaded after another could pass unmatched: check each pair here.
+    if (
+        load_private_key(credentials.key).public_key()
+        != load_certificate(credentials.certificate).public_key()
+    ):
+        raise SecurityConfigurationError(
+            f"the key {credentials.key} does not belong to the certificate {credentials.certificate}"
+        )
     try:
         context.load_cert_chain(str(credentials.certificate), str(credentials.key))
     except (OSError, ssl.SSLError) as exc:

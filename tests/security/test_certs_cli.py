@@ -130,12 +130,6 @@ def test_init_refuses_a_file_as_directory(tmp_path: Path) -> None:
     assert a_file.read_text() == "x"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: init_pki lets NotADirectoryError escape (see test_pki), so `certs init` under a "
-    "regular file ends in an unhandled exception instead of a clean 'Error: cannot write ...'",
-)
 def test_init_unwritable_directory_fails_cleanly(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("x")

@@ -125,14 +125,6 @@ def test_distinct_certificates_have_distinct_fingerprints(
     assert len({fingerprint(path) for path in paths}) == len(paths)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: certificate_der treats any bytes not starting with '-----' as DER, so PEM bytes "
-    "with explanatory text before BEGIN (RFC 7468 allows it; openssl writes 'Bag Attributes' or "
-    "'subject=' lines) get the hash of the text: a silently wrong fingerprint, while the same "
-    "content as a Path or str gives the right one",
-)
 def test_pem_bytes_with_a_preamble(pki: TestPKI, tmp_path: Path) -> None:
     path = pki.ven("ven1", KeyType.RSA).certificate
     with_preamble = b"subject=CN=ven1\nissuer=CN=intermediate\n" + path.read_bytes()
@@ -329,13 +321,6 @@ def test_bindings_copy_their_initial_mapping(fingerprints: tuple[str, str]) -> N
     assert bindings.fingerprint_of(VEN_ID) == a
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: VenCertificateBindings.bind() upper-cases a fingerprint but the constructor keeps "
-    "the mapping as given, so a binding loaded in lower case never matches peer_fingerprint's "
-    "upper-case value and the VEN gets 463",
-)
 def test_bindings_given_to_the_constructor_are_normalized_like_bind(fingerprints: tuple[str, str]) -> None:
     a, _ = fingerprints
     bindings = VenCertificateBindings({VEN_ID: a.lower()})

@@ -438,12 +438,6 @@ def test_issue_ven_needs_a_pki(tmp_path: Path, subdirectory: str) -> None:
     assert list(tmp_path.rglob("*.pem")) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotADirectoryError,
-    reason="BUG: init_pki lets a raw NotADirectoryError escape (mkdir in _write is outside the "
-    "try), though its docstring promises SecurityConfigurationError when it cannot write",
-)
 def test_unwritable_directory_is_a_configuration_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
