@@ -125,6 +125,31 @@ class OpenLEADRWorker:
         answer = self.request({"op": "parse", "xml": text})
         return Parsed(message_type=answer["type"], payload=answer["payload"], warnings=answer["warnings"])
 
+    def sign(self, message_type: str, payload: dict[str, Any], *, cert: bytes, key: bytes) -> str:
+        """``create_message(message_type, cert=cert, key=key, **payload)``: a signed document,
+        schema-validated by OpenLEADR. ``cert`` and ``key`` are PEM."""
+        answer = self.request(
+            {
+                "op": "sign",
+                "type": message_type,
+                "payload": payload,
+                "cert": cert.decode("ascii"),
+                "key": key.decode("ascii"),
+            }
+        )
+        return str(answer["xml"])
+
+    def verify_signature(self, xml: bytes | str, *, fingerprint: str | None) -> Parsed:
+        """``validate_xml_schema``, ``validate_xml_signature(tree, cert_fingerprint=fingerprint)``,
+        then ``parse_message``. OpenLEADR accepts each (timestamp, nonce) once per worker process."""
+        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        answer = self.request({"op": "verify_signature", "xml": text, "fingerprint": fingerprint})
+        return Parsed(message_type=answer["type"], payload=answer["payload"], warnings=answer["warnings"])
+
+    def fingerprint(self, cert: bytes) -> str:
+        """``openleadr.utils.certificate_fingerprint`` of a PEM certificate."""
+        return str(self.request({"op": "fingerprint", "cert": cert.decode("ascii")})["fingerprint"])
+
     def close(self) -> None:
         """End the worker (closing its input ends it), killing it if it does not go."""
         if self._process.poll() is None:

@@ -19,6 +19,19 @@ Protocol: one JSON object per line in, one JSON object per line out, in order.
     -> ``{"type": "oadrDistributeEvent", "payload": {...}, "warnings": [...]}``: the document
     is validated with ``validate_xml_schema``, then read with ``parse_message`` (whose payload is
     already normalised by ``openleadr.utils.normalize_dict``).
+``{"op": "sign", "type": "oadrPoll", "payload": {...}, "cert": "-----BEGIN ...", "key": "-----BEGIN ..."}``
+    -> ``{"xml": "...", "warnings": [...]}``: as ``create``, but signed: ``cert`` and ``key``
+    (PEM text) are passed, as bytes, to ``create_message(type, cert=..., key=..., **payload)``;
+    the result is validated with ``validate_xml_schema`` before it is returned (the signature is
+    not checked).
+``{"op": "verify_signature", "xml": "...", "fingerprint": "AB:CD:..."}``
+    -> ``{"type": "oadrPoll", "payload": {...}, "warnings": [...]}``: the document is validated with
+    ``validate_xml_schema``, its signature with ``validate_xml_signature(tree,
+    cert_fingerprint=fingerprint)`` (``fingerprint`` may be null or absent: then any signer is
+    accepted), then it is read with ``parse_message``. OpenLEADR remembers every (timestamp,
+    nonce) it accepts, for this whole process: a document verifies once.
+``{"op": "fingerprint", "cert": "-----BEGIN ..."}``
+    -> ``{"fingerprint": "AB:CD:..."}``: ``openleadr.utils.certificate_fingerprint(cert)``.
 
 ``warnings`` lists what OpenLEADR logged at WARNING or above while handling the request (its
 preflight checks log when they silently change a message). Any failure answers
@@ -85,6 +98,13 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _text(request: dict[str, Any], key: str) -> str:
+    value = request.get(key)
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} must be a string")
+    return value
+
+
 def _handle(request: dict[str, Any]) -> dict[str, Any]:
     from openleadr import messaging  # type: ignore[import-not-found]  # noqa: PLC0415 (errors become answers)
 
@@ -106,6 +126,26 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
         messaging.validate_xml_schema(request["xml"])
         message_type, message_payload = messaging.parse_message(request["xml"])
         return {"type": message_type, "payload": tag(message_payload)}
+    if op == "sign":
+        payload = untag(request["payload"])
+        if not isinstance(payload, dict):
+            raise TypeError("'payload' must be an object")
+        cert, key = _text(request, "cert").encode("ascii"), _text(request, "key").encode("ascii")
+        xml = messaging.create_message(request["type"], cert=cert, key=key, **payload)
+        messaging.validate_xml_schema(xml)
+        return {"xml": xml}
+    if op == "verify_signature":
+        expected = request.get("fingerprint")
+        if expected is not None and not isinstance(expected, str):
+            raise TypeError("'fingerprint' must be a string or null")
+        tree = messaging.validate_xml_schema(_text(request, "xml"))
+        messaging.validate_xml_signature(tree, cert_fingerprint=expected)
+        message_type, message_payload = messaging.parse_message(request["xml"])
+        return {"type": message_type, "payload": tag(message_payload)}
+    if op == "fingerprint":
+        from openleadr import utils  # noqa: PLC0415 (as above)
+
+        return {"fingerprint": utils.certificate_fingerprint(_text(request, "cert"))}
     raise ValueError(f"unknown op {op!r}")
 
 
