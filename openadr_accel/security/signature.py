@@ -20,7 +20,7 @@ import hashlib
 import secrets
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -75,7 +75,8 @@ _EXPECTED = SignatureConfiguration(
     signature_methods=_ACCEPTED_METHODS,
     digest_algorithms=_ACCEPTED_DIGESTS,
 )
-_SIGNXML_ERRORS = (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput)
+# signxml's own schema check of the signature raises lxml's DocumentInvalid
+_SIGNXML_ERRORS = (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput, etree.LxmlError)
 
 
 def _new_nonce() -> str:
@@ -155,7 +156,13 @@ class Signer:
         if signed_object.get(_ID) != SIGNED_OBJECT_ID:
             raise LocalProtocolError(f'the oadrSignedObject must carry oadr:Id="{SIGNED_OBJECT_ID}"')
         object_digest = _digest(etree.tostring(signed_object, method="c14n", exclusive=True))
-        properties = _PROPERTIES.format(timestamp=format_datetime(self._clock()), nonce=escape(self._nonce()))
+        nonce = self._nonce()
+        try:
+            if not nonce.strip():
+                raise ValueError("the nonce is empty")
+            properties = _PROPERTIES.format(timestamp=format_datetime(self._clock()), nonce=escape(nonce))
+        except ValueError as exc:
+            raise LocalProtocolError(f"cannot sign: bad ReplayProtect nonce {nonce!r}: {exc}") from exc
         references = _REFERENCE.format(
             uri=f"#{SIGNED_OBJECT_ID}", c14n=_EXC_C14N, digest_method=_SHA256, digest=object_digest
         ) + _REFERENCE.format(
@@ -312,10 +319,13 @@ class SignatureVerifier:
                 f"signed with the certificate {signer_fingerprint}, expected {fingerprint}",
                 element="Signature",
             )
-        _check_validity(signer, signer_fingerprint, self._clock())
+        now = self._clock()
+        _check_validity(signer, signer_fingerprint, now)
         _check_references(root, signature)
         try:
-            results = XMLVerifier().verify(root, x509_cert=signer, expect_config=_EXPECTED)
+            results = XMLVerifier().verify(
+                root, x509_cert=signer, expect_config=replace(_EXPECTED, verification_time=now)
+            )
         except _SIGNXML_ERRORS as exc:
             raise SignatureError(f"the XML signature does not verify: {exc}", element="Signature") from exc
         timestamp, nonce = _replay_protect(results[1].signed_xml)  # type: ignore[index]
@@ -380,8 +390,16 @@ def _check_references(root: etree._Element, signature: etree._Element) -> None:
             f'the signature must reference "#{SIGNED_OBJECT_ID}" and its ReplayProtect, not {uris}',
             element="Reference",
         )
-    signed_object = root[len(root) - 1]
-    if signed_object.tag != _SIGNED_OBJECT or signed_object.get(_ID) != SIGNED_OBJECT_ID:
+    # The message is read from oadrPayload's oadrSignedObject child: there must be exactly one,
+    # and it must be the element the signature references (signxml refuses duplicate Ids).
+    signed_objects = list(root.iterchildren(_SIGNED_OBJECT))
+    if len(signed_objects) != 1:
+        raise SignatureError(
+            f"oadrPayload must hold exactly one oadrSignedObject, found {len(signed_objects)}",
+            element="oadrSignedObject",
+        )
+    signed_object = signed_objects[0]
+    if signed_object.get(_ID) != SIGNED_OBJECT_ID:
         raise SignatureError(
             f'the oadrSignedObject must carry oadr:Id="{SIGNED_OBJECT_ID}", the Id the signature references',
             element="oadrSignedObject",

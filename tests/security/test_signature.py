@@ -477,13 +477,6 @@ def test_certificate_validity_follows_the_verifiers_clock(when: str, vtn: Creden
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SignatureError,
-    reason="BUG: SignatureVerifier's clock is not passed to signxml, which checks certificate "
-    "validity against the real time: a certificate valid at the verifier's clock but expired now "
-    "is refused ('certificate has expired at validation time')",
-)
 def test_expired_certificate_verifies_at_a_clock_within_its_validity(
     expired_ven: dict[KeyType, Credentials], key_type: KeyType
 ) -> None:
@@ -900,13 +893,6 @@ def test_replay_protect_removed_after_signing(vtn: Credentials, now: datetime) -
         make_verifier(fixed(now)).parse(stripped, certificate=vtn.certificate)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=etree.DocumentInvalid,
-    reason="BUG: SignatureVerifier.verify() lets lxml.etree.DocumentInvalid (raised by signxml's "
-    "own XML DSig schema check) escape for a malformed signature in a tree parsed without "
-    "validation, instead of a SignatureError",
-)
 def test_schema_invalid_signature_in_an_unvalidated_tree(vtn: Credentials, now: datetime) -> None:
     stripped = strip_replay_protect(make_signer(vtn, fixed(now)).serialize(MESSAGE))
     tree = xml.parse_tree(stripped, validate=False)
@@ -1198,13 +1184,6 @@ def test_signature_wrapping(attack: str, vtn: Credentials, now: datetime) -> Non
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: verify() checks that the LAST child of oadrPayload is the signed oadrSignedObject, "
-    "while decode() reads the FIRST one: on a tree parsed without schema validation, a forged "
-    "oadrSignedObject (without Id) put before the signed one verifies and is the message read",
-)
 def test_forged_signed_object_before_the_signed_one(vtn: Credentials, now: datetime) -> None:
     root = etree.fromstring(make_signer(vtn, fixed(now)).serialize(MESSAGE))
     root.insert(1, forged_signed_object(with_id=False))
