@@ -194,8 +194,12 @@ def test_key_type_outside_2_0b_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(SecurityConfigurationError, match="RSA or ECC keys, not Ed25519PrivateKey"):
         load_private_key(path)
+    good = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    begin, *_, end, _ = good.split(b"\n")
     with pytest.raises(SecurityConfigurationError, match="cannot load the private key"):
-        load_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+        load_private_key(b"\n".join([begin, b"AAAA", end, b""]))  # PEM armour around a non-key
 
 
 # --- binding: check_sender and VenCertificateBindings -----------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
@@ -114,8 +114,10 @@ def test_private_keys_are_unencrypted_pkcs8_with_mode_0600(fixed_pki: TestPKI) -
     assert len(keys) == 2 * len(STEMS)
     for key in keys:
         assert stat.S_IMODE(key.stat().st_mode) == 0o600, key
-        assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----\n"), key
-        load_private_key(key)  # no password needed
+        unencrypted_pkcs8 = load_private_key(key).private_bytes(  # loads without a password
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+        assert key.read_bytes() == unencrypted_pkcs8, key
 
 
 def test_certificate_files_are_readable_by_others(fixed_pki: TestPKI) -> None:
