@@ -151,17 +151,23 @@ def handle(request: Json, workloads: dict[str, Workload]) -> Json:
     raise ValueError(f"unknown op {op!r}")
 
 
-def main() -> None:
-    workloads: dict[str, Workload] = {}
+def serve(handle_request: Callable[[Any, Any], Any], state: Any) -> None:
+    """Answer JSON-line requests on stdin with ``handle_request(request, state)``, one line each;
+    an exception becomes ``{"error": ...}`` so the driver can report it."""
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            answer = handle(json.loads(line), workloads)
+            answer = handle_request(json.loads(line), state)
         except Exception as exc:
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
+
+
+def main() -> None:
+    workloads: dict[str, Workload] = {}
+    serve(handle, workloads)
 
 
 if __name__ == "__main__":

@@ -238,15 +238,7 @@ def handle(request: Json, keys: dict[str, KeySide]) -> Json:
 
 def main() -> None:
     keys: dict[str, KeySide] = {}
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            answer = handle(json.loads(line), keys)
-        except Exception as exc:
-            answer = {"error": f"{type(exc).__name__}: {exc}"}
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
+    codec_side.serve(handle, keys)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ __all__ = [
     "Credentials",
     "PrivateKey",
     "certificate_der",
+    "der_fingerprint",
     "fingerprint",
     "load_certificate",
     "load_certificate_chain",
@@ -91,7 +92,12 @@ def fingerprint(source: CertificateSource) -> str:
     ``"A1:B2:C3:D4:E5:F6:07:18:29:3A"``. This is what a VEN's owner tells the VTN's operator out of
     band, and what the VTN binds a venID to.
     """
-    digest = hashlib.sha256(certificate_der(source)).digest()
+    return der_fingerprint(certificate_der(source))
+
+
+def der_fingerprint(der: bytes) -> str:
+    """:func:`fingerprint` of DER bytes known to be a certificate (a TLS peer's), without parsing them."""
+    digest = hashlib.sha256(der).digest()
     return ":".join(f"{byte:02X}" for byte in digest[-10:])
 
 

@@ -53,7 +53,8 @@ from ..xml import DEFAULT_MAX_BYTES, decode, parse_tree, serialize
 from ..xml.encode import DOCUMENT_PREFIX, escape
 from ..xml.lexical import format_datetime, parse_datetime
 from ..xml.namespaces import DS, DSP, OADR
-from .certificates import CertificateSource, PrivateKey, fingerprint, load_certificate, load_private_key
+from .certificates import CertificateSource, PrivateKey, load_certificate, load_private_key
+from .certificates import fingerprint as certificate_fingerprint  # `fingerprint` is a parameter below
 from .replay import ReplayGuard
 
 __all__ = ["SIGNED_OBJECT_ID", "Signer", "SignatureVerifier", "VerifiedSignature"]
@@ -88,9 +89,10 @@ class Signer:
 
     The signature is assembled here from fixed templates (the 2.0b profile leaves nothing to
     choose), the signed object canonicalized by libxml2 (lxml), the key operation done by
-    cryptography: signxml's general-purpose signer costs three times the RSA operation itself,
-    this about one more. Every signature this writes is checked by signxml's verifier in the
-    tests, and by OpenLEADR's.
+    cryptography. Measured on an RSA-2048 key: signxml's general-purpose signer took 0.85 ms for a
+    24-interval event against 0.2 ms for the key operation alone; this signer takes about 1.6
+    times the key operation (``bench/signature``). Every signature this writes is checked by
+    signxml's verifier in the tests, and by OpenLEADR's.
 
     Example::
 
@@ -122,7 +124,7 @@ class Signer:
         self.key = load_private_key(key, password=password)
         if self.key.public_key() != self.certificate.public_key():
             raise SecurityConfigurationError("the private key does not belong to the certificate")
-        self.fingerprint = fingerprint(self.certificate)
+        self.fingerprint = certificate_fingerprint(self.certificate)
         self._clock = clock
         self._nonce = nonce
         self._is_ecc = isinstance(self.key, ec.EllipticCurvePrivateKey)
@@ -306,12 +308,13 @@ class SignatureVerifier:
             )
         signature = _the_signature(root)
         signer = _signing_certificate(signature)
-        signer_fingerprint = _fingerprint_of(signer)
+        signer_fingerprint = certificate_fingerprint(signer)
         if certificate is not None:
             expected = load_certificate(certificate)
             if signer != expected:
                 raise CertificateMismatchError(
-                    f"signed with the certificate {signer_fingerprint}, expected {_fingerprint_of(expected)}",
+                    f"signed with the certificate {signer_fingerprint}, "
+                    f"expected {certificate_fingerprint(expected)}",
                     element="Signature",
                 )
         elif signer_fingerprint != fingerprint:
@@ -333,10 +336,6 @@ class SignatureVerifier:
         return VerifiedSignature(
             signer=signer, fingerprint=signer_fingerprint, timestamp=timestamp, nonce=nonce
         )
-
-
-def _fingerprint_of(certificate: x509.Certificate) -> str:
-    return fingerprint(certificate)
 
 
 def _the_signature(root: etree._Element) -> etree._Element:

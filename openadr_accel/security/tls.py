@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import SecurityConfigurationError
-from .certificates import Credentials, fingerprint, load_certificate, load_private_key
+from .certificates import Credentials, der_fingerprint, load_certificate, load_private_key
 
 __all__ = [
     "CIPHER_SUITES",
@@ -92,8 +92,8 @@ def peer_fingerprint(connection: ssl.SSLObject | ssl.SSLSocket | None) -> str | 
     """The 2.0b fingerprint of the certificate the peer presented, or None without one."""
     if connection is None:
         return None
-    der = connection.getpeercert(binary_form=True)
-    return fingerprint(der) if der else None
+    der = connection.getpeercert(binary_form=True)  # verified by OpenSSL: no need to parse it again
+    return der_fingerprint(der) if der else None
 
 
 def _restrict(context: ssl.SSLContext, allow_tls13: bool) -> None:

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from ..model._validation import collapse_whitespace
+from ..model._validation import collapse_whitespace as collapse
 
 __all__ = [
     "collapse",
@@ -37,14 +37,6 @@ _DURATION = re.compile(
 )
 _XML_WHITESPACE = " \t\r\n"  # what the schema's whitespace facets trim; not Unicode's
 _MAX_DURATION_DAYS = 999_999_999  # timedelta's limit
-
-
-def collapse(text: str) -> str:
-    """Whitespace collapse of ``xs:token`` and the numeric types: trim, single inner spaces.
-
-    Only XML's whitespace (space, tab, CR, LF) counts, not Unicode's.
-    """
-    return collapse_whitespace(text)
 
 
 def format_datetime(value: datetime) -> str:
