@@ -1,0 +1,1 @@
+"""The VTN role: an OpenADR 2.0b server (registration, events, opt, reports; pull and push)."""

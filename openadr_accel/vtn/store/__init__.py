@@ -1,0 +1,32 @@
+"""Where a VTN keeps its state: the :class:`Store` protocol, its records, and its implementations.
+
+- :class:`~openadr_accel.vtn.store.sqlite.SqliteStore`: the embedded default (one SQLite file).
+- :class:`~openadr_accel.vtn.store.postgres.PostgresStore`: PostgreSQL through asyncpg, for several
+  VTN processes (install the ``postgres`` extra).
+"""
+
+from .base import Store
+from .blobs import StoreCorruptError
+from .records import (
+    EventResponseRecord,
+    EventResponseSource,
+    MessageKind,
+    QueuedMessage,
+    ReportRequestRecord,
+    ReportRequestState,
+    StoredReport,
+    VenRecord,
+)
+
+__all__ = [
+    "EventResponseRecord",
+    "EventResponseSource",
+    "MessageKind",
+    "QueuedMessage",
+    "ReportRequestRecord",
+    "ReportRequestState",
+    "Store",
+    "StoreCorruptError",
+    "StoredReport",
+    "VenRecord",
+]
