@@ -140,6 +140,9 @@ class ReportRequestRecord:
     created_at: datetime
     report_to_follow: bool = False
     """With :attr:`ReportRequestState.CANCEL_REQUESTED`: one final update is still expected."""
+    piggyback_cancel: bool = False
+    """With :attr:`ReportRequestState.CANCEL_REQUESTED`: the cancellation has not been sent yet; it
+    rides on the oadrUpdatedReport that answers the next update of this request."""
 
     @property
     def report_request_id(self) -> str:
