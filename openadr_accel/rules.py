@@ -51,6 +51,7 @@ __all__ = [
     "check_payload",
     "event_order_key",
     "raise_first",
+    "signal_value_at",
     "sort_events",
 ]
 
@@ -154,7 +155,7 @@ def _signal_violations(
         if status != EventStatus.ACTIVE and current != _ZERO:
             violation(14, f"currentValue is {current} but the event is {status}, so it must be 0")
         elif status == EventStatus.ACTIVE and now is not None:
-            expected_value = _value_at(event, signal, now)
+            expected_value = signal_value_at(event, signal, now)
             if expected_value is not None and current != expected_value:
                 violation(14, f"currentValue is {current} but the interval running now has {expected_value}")
         if is_simple and current not in _SIMPLE_LEVELS:
@@ -162,7 +163,7 @@ def _signal_violations(
     return found
 
 
-def _value_at(event: EiEvent, signal: EiEventSignal, now: datetime) -> Decimal | None:
+def signal_value_at(event: EiEvent, signal: EiEventSignal, now: datetime) -> Decimal | None:
     """The value of the interval of ``signal`` running at ``now``, if the intervals say."""
     start = event.active_period.dtstart
     for interval in signal.intervals:

@@ -1,0 +1,398 @@
+"""EiReport on the VTN: the VENs' report capabilities, report requests, and delivered data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from ..errors import LocalProtocolError
+from ..model import (
+    METADATA_REPORT_SPECIFIER_ID,
+    UNSOLICITED_REPORT_REQUEST_ID,
+    EiResponse,
+    OadrCanceledReport,
+    OadrCancelReport,
+    OadrCreatedReport,
+    OadrCreateReport,
+    OadrRegisteredReport,
+    OadrRegisterReport,
+    OadrReport,
+    OadrReportRequest,
+    OadrResponse,
+    OadrUpdatedReport,
+    OadrUpdateReport,
+    Properties,
+    ReadingType,
+    ReportSpecifier,
+    ResponseCode,
+    SpecifierPayload,
+)
+from .core import VtnContext, call_handler, refuse, require_registered
+from .policies import new_id
+from .report_requests import OPEN_STATES, Trigger, data_trigger, next_state
+from .store import ReportRequestRecord, ReportRequestState, StoredReport, VenRecord
+
+__all__ = ["VtnReports", "report_request"]
+
+
+def report_request(
+    offered: OadrReport,
+    *,
+    r_ids: Sequence[str] | None = None,
+    granularity: timedelta = timedelta(0),
+    report_back_duration: timedelta = timedelta(0),
+    start: datetime | None = None,
+    duration: timedelta | None = None,
+    report_request_id: str | None = None,
+) -> OadrReportRequest:
+    """A request for (some data points of) a report a VEN offered.
+
+    Args:
+        offered: one METADATA report of the VEN (from :meth:`VtnReports.capabilities`).
+        r_ids: the data points wanted (default: all of them).
+        granularity: the sampling interval; zero with ``report_back_duration`` zero asks for one
+            report only.
+        report_back_duration: how often the VEN sends what it sampled.
+        start, duration: the report interval (``start`` alone is open-ended; for HISTORY
+            reports, the past span wanted).
+
+    Raises:
+        LocalProtocolError: an rID the report does not offer, or no data points.
+    """
+    offered_points = {description.r_id: description for description in offered.descriptions}
+    wanted = list(offered_points) if r_ids is None else list(r_ids)
+    unknown = [r_id for r_id in wanted if r_id not in offered_points]
+    if unknown:
+        raise LocalProtocolError(
+            f"report {offered.report_specifier_id!r} offers no data point {', '.join(map(repr, unknown))}"
+        )
+    if not wanted:
+        raise LocalProtocolError(f"no data points requested of report {offered.report_specifier_id!r}")
+    interval = None
+    if start is not None:
+        interval = Properties(dtstart=start, duration=duration or timedelta(0))
+    return OadrReportRequest(
+        report_request_id=report_request_id or new_id(),
+        report_specifier=ReportSpecifier(
+            report_specifier_id=offered.report_specifier_id,
+            granularity=granularity,
+            report_back_duration=report_back_duration,
+            report_interval=interval,
+            specifier_payloads=tuple(
+                SpecifierPayload(r_id=r_id, reading_type=offered_points[r_id].reading_type) for r_id in wanted
+            ),
+        ),
+    )
+
+
+class VtnReports:
+    """Request and cancel reports, take in report data, and answer the VENs' report messages."""
+
+    def __init__(self, context: VtnContext) -> None:
+        self._context = context
+
+    # -- the operator's API ----------------------------------------------------------------------
+
+    async def capabilities(self, ven_id: str) -> list[OadrReport]:
+        """The METADATA reports a VEN registered (its report capabilities)."""
+        return await self._context.store.list_report_capabilities(ven_id)
+
+    async def request(
+        self,
+        ven_id: str,
+        report_specifier_id: str,
+        *,
+        r_ids: Sequence[str] | None = None,
+        granularity: timedelta = timedelta(0),
+        report_back_duration: timedelta = timedelta(0),
+        start: datetime | None = None,
+        duration: timedelta | None = None,
+    ) -> ReportRequestRecord:
+        """Ask a VEN for a report it offered, with an oadrCreateReport (one-shot when
+        ``granularity`` and ``report_back_duration`` are zero, else periodic; a past ``start``
+        asks a HISTORY report for that span). See :func:`report_request` for the arguments.
+
+        Raises:
+            LocalProtocolError: the VEN is not registered or did not offer that report or rID.
+        """
+        ven = await self._registered(ven_id)
+        offered = await self._offered(ven_id, report_specifier_id)
+        request = report_request(
+            offered,
+            r_ids=r_ids,
+            granularity=granularity,
+            report_back_duration=report_back_duration,
+            start=start,
+            duration=duration,
+        )
+        store = self._context.store
+        async with store.transaction():
+            record = await self._record(ven, request)
+            await self._context.send(
+                ven, OadrCreateReport(request_id=new_id(), report_requests=(request,), ven_id=ven_id)
+            )
+        return record
+
+    async def request_metadata(self, ven_id: str) -> None:
+        """Ask a VEN to register its reports again (reportSpecifierID METADATA, rule 306)."""
+        ven = await self._registered(ven_id)
+        request = OadrReportRequest(
+            report_request_id=new_id(),
+            report_specifier=ReportSpecifier(
+                report_specifier_id=METADATA_REPORT_SPECIFIER_ID,
+                granularity=timedelta(0),
+                report_back_duration=timedelta(0),
+                specifier_payloads=(
+                    SpecifierPayload(
+                        r_id=METADATA_REPORT_SPECIFIER_ID, reading_type=ReadingType.NOT_APPLICABLE
+                    ),
+                ),
+            ),
+        )
+        await self._context.send(
+            ven, OadrCreateReport(request_id=new_id(), report_requests=(request,), ven_id=ven_id)
+        )
+
+    async def cancel(
+        self, report_request_id: str, *, report_to_follow: bool = False, piggyback: bool = False
+    ) -> None:
+        """Cancel a report request.
+
+        Args:
+            report_to_follow: ask for one final update before the report stops.
+            piggyback: do not queue an oadrCancelReport; carry the cancellation on the
+                oadrUpdatedReport that answers the request's next update instead.
+
+        Raises:
+            LocalProtocolError: no such request, or it is over or being cancelled already.
+        """
+        store = self._context.store
+        async with store.transaction():
+            record = await store.get_report_request(report_request_id)
+            if record is None:
+                raise LocalProtocolError(f"no report request {report_request_id!r}")
+            state = next_state(record, Trigger.CANCEL)
+            if state is None:
+                raise LocalProtocolError(f"report request {report_request_id!r} is {record.state}")
+            await store.save_report_request(
+                replace(record, state=state, report_to_follow=report_to_follow, piggyback_cancel=piggyback)
+            )
+            if not piggyback:
+                ven = await self._registered(record.ven_id)
+                await self._context.send(
+                    ven, _cancel_message(ven.ven_id, (report_request_id,), report_to_follow)
+                )
+
+    async def requests(
+        self, ven_id: str | None = None, *, states: Sequence[ReportRequestState] | None = None
+    ) -> list[ReportRequestRecord]:
+        """Report requests, of one VEN or all, optionally only those in ``states``."""
+        return await self._context.store.list_report_requests(ven_id, states=states)
+
+    async def data(
+        self, ven_id: str | None = None, *, report_request_id: str | None = None
+    ) -> list[StoredReport]:
+        """Delivered reports, as stored, in the order they arrived."""
+        return await self._context.store.list_report_data(ven_id, report_request_id=report_request_id)
+
+    async def send_register_report(self, ven: VenRecord) -> None:
+        """Queue the VTN's own oadrRegisterReport (its METADATA reports, maybe none) for a VEN."""
+        await self._context.send(ven, self._register_report(ven))
+
+    # -- messages from VENs ----------------------------------------------------------------------
+
+    async def on_register_report(self, message: OadrRegisterReport) -> OadrRegisteredReport:
+        """A VEN's report capabilities: stored (replacing earlier ones); the capabilities handler
+        may return report requests, which ride on the answer."""
+        context = self._context
+        ven = await require_registered(context, message.ven_id)
+        await context.store.save_report_capabilities(ven.ven_id, message.reports)
+        requests = await call_handler(context.handlers.on_report_capabilities, ven, message.reports) or ()
+        if requests:
+            offered = {report.report_specifier_id: report for report in message.reports}
+            for request in requests:
+                if request.report_specifier.report_specifier_id not in offered:
+                    raise LocalProtocolError(
+                        f"the capabilities handler asked for report "
+                        f"{request.report_specifier.report_specifier_id!r}, which the VEN did not offer"
+                    )
+            async with context.store.transaction():
+                for request in requests:
+                    await self._record(ven, request)
+        return OadrRegisteredReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            report_requests=tuple(requests),
+            ven_id=ven.ven_id,
+        )
+
+    async def on_update_report(self, message: OadrUpdateReport) -> OadrUpdatedReport:
+        """Report data: each report must answer an outstanding request of this VEN (rule 304,
+        else 452). Stored, then given to the report sink; a pending piggy-back cancellation of
+        one of the requests rides on the answer."""
+        context = self._context
+        ven = await require_registered(context, message.ven_id)
+        store = context.store
+        now = context.clock()
+        delivered: list[tuple[OadrReport, ReportRequestRecord]] = []
+        to_cancel: list[ReportRequestRecord] = []
+        async with store.transaction():
+            for report in message.reports:
+                record = await store.get_report_request(report.report_request_id)
+                if record is None or record.ven_id != ven.ven_id or record.state not in OPEN_STATES:
+                    raise refuse(
+                        ResponseCode.INVALID_ID,
+                        f"reportRequestID {report.report_request_id!r} is not an outstanding request "
+                        "of this VEN (rule 304)",
+                        element="reportRequestID",
+                    )
+                state = next_state(record, data_trigger(record, now))
+                if state is None:  # pragma: no cover - every open state accepts data in the table
+                    raise AssertionError(f"no transition for data in {record.state}")
+                if record.piggyback_cancel:
+                    to_cancel.append(record)
+                    record = replace(record, piggyback_cancel=False)
+                await store.save_report_request(replace(record, state=state))
+                await store.add_report_data(ven.ven_id, report, received_at=now)
+                delivered.append((report, record))
+        for report, record in delivered:
+            await call_handler(context.handlers.on_report, ven, report, record)
+        cancel = None
+        if to_cancel:
+            follow = any(record.report_to_follow for record in to_cancel)
+            cancel = _cancel_message(
+                ven.ven_id, tuple(record.report_request_id for record in to_cancel), follow
+            )
+        return OadrUpdatedReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            cancel_report=cancel,
+            ven_id=ven.ven_id,
+        )
+
+    async def on_created_report(self, message: OadrCreatedReport) -> OadrResponse:
+        """The VEN confirms report requests: those it lists as pending become ``created``."""
+        ven = await require_registered(self._context, message.ven_id)
+        await self._confirm(ven, message.pending_reports, Trigger.CONFIRMED)
+        return _ok(message.ei_response.request_id, ven)
+
+    async def on_canceled_report(self, message: OadrCanceledReport) -> OadrResponse:
+        """The VEN confirms cancellations: requests being cancelled that it no longer lists as
+        pending (and owe no final update) become ``cancelled``."""
+        context = self._context
+        ven = await require_registered(context, message.ven_id)
+        store = context.store
+        pending = set(message.pending_reports)
+        async with store.transaction():
+            for record in await store.list_report_requests(
+                ven.ven_id, states=(ReportRequestState.CANCEL_REQUESTED,)
+            ):
+                if record.report_request_id in pending or record.report_to_follow:
+                    continue
+                await store.save_report_request(replace(record, state=ReportRequestState.CANCELLED))
+        return _ok(message.ei_response.request_id, ven)
+
+    async def on_create_report(self, message: OadrCreateReport) -> OadrCreatedReport:
+        """A VEN asks the VTN for reports. The VTN produces no report data: a METADATA request
+        (rule 306) is answered by queueing the VTN's oadrRegisterReport; any other is 452."""
+        ven = await require_registered(self._context, message.ven_id)
+        await self._answer_requests(ven, message.report_requests)
+        return OadrCreatedReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ven_id=ven.ven_id,
+        )
+
+    async def on_registered_report(self, message: OadrRegisteredReport) -> OadrResponse:
+        """The VEN acknowledges the VTN's oadrRegisterReport; requests riding on it are treated as
+        in :meth:`on_create_report`."""
+        ven = await require_registered(self._context, message.ven_id)
+        await self._answer_requests(ven, message.report_requests)
+        return _ok(message.ei_response.request_id, ven)
+
+    async def on_cancel_report(self, message: OadrCancelReport) -> OadrCanceledReport:
+        """A VEN cancels reports of the VTN: the VTN holds none, so every ID is 452."""
+        await require_registered(self._context, message.ven_id)
+        raise refuse(
+            ResponseCode.INVALID_ID,
+            f"this VTN has no report request {message.report_request_ids[0]!r}",
+            element="reportRequestID",
+        )
+
+    async def on_updated_report(self, message: OadrUpdatedReport) -> OadrResponse:
+        """The VEN acknowledges report data of the VTN (the VTN sends none; answered 200)."""
+        ven = await require_registered(self._context, message.ven_id)
+        return _ok(message.ei_response.request_id, ven)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _register_report(self, ven: VenRecord) -> OadrRegisterReport:
+        now = self._context.clock()
+        return OadrRegisterReport(
+            request_id=new_id(),
+            reports=tuple(
+                replace(report, report_request_id=UNSOLICITED_REPORT_REQUEST_ID, created_date_time=now)
+                for report in self._context.config.reports
+            ),
+            ven_id=ven.ven_id,
+        )
+
+    async def _answer_requests(self, ven: VenRecord, requests: Sequence[OadrReportRequest]) -> None:
+        for request in requests:
+            specifier_id = request.report_specifier.report_specifier_id
+            if specifier_id != METADATA_REPORT_SPECIFIER_ID:
+                raise refuse(
+                    ResponseCode.INVALID_ID,
+                    f"this VTN offers no report {specifier_id!r}",
+                    element="reportSpecifierID",
+                )
+        if requests:
+            await self.send_register_report(ven)
+
+    async def _confirm(self, ven: VenRecord, report_request_ids: Sequence[str], trigger: Trigger) -> None:
+        store = self._context.store
+        async with store.transaction():
+            for report_request_id in report_request_ids:
+                record = await store.get_report_request(report_request_id)
+                if record is None or record.ven_id != ven.ven_id:
+                    continue  # a pending report of a request we did not make: nothing to update
+                state = next_state(record, trigger)
+                if state is not None and state != record.state:
+                    await store.save_report_request(replace(record, state=state))
+
+    async def _record(self, ven: VenRecord, request: OadrReportRequest) -> ReportRequestRecord:
+        record = ReportRequestRecord(
+            ven_id=ven.ven_id,
+            request=request,
+            state=ReportRequestState.REQUESTED,
+            created_at=self._context.clock(),
+        )
+        await self._context.store.save_report_request(record)
+        return record
+
+    async def _registered(self, ven_id: str) -> VenRecord:
+        ven = await self._context.store.get_ven(ven_id)
+        if ven is None or not ven.registered:
+            raise LocalProtocolError(f"VEN {ven_id!r} is not registered")
+        return ven
+
+    async def _offered(self, ven_id: str, report_specifier_id: str) -> OadrReport:
+        for report in await self._context.store.list_report_capabilities(ven_id):
+            if report.report_specifier_id == report_specifier_id:
+                return report
+        raise LocalProtocolError(f"VEN {ven_id!r} offered no report {report_specifier_id!r}")
+
+
+def _cancel_message(
+    ven_id: str, report_request_ids: tuple[str, ...], report_to_follow: bool
+) -> OadrCancelReport:
+    return OadrCancelReport(
+        request_id=new_id(),
+        report_request_ids=report_request_ids,
+        report_to_follow=report_to_follow,
+        ven_id=ven_id,
+    )
+
+
+def _ok(request_id: str, ven: VenRecord) -> OadrResponse:
+    return OadrResponse(
+        ei_response=EiResponse(response_code=ResponseCode.OK, request_id=request_id), ven_id=ven.ven_id
+    )
