@@ -11,6 +11,7 @@ from . import __version__
 from .errors import OpenADRError, SecurityConfigurationError
 from .rules import check_payload
 from .security import DEFAULT_HOSTS, KeyType, fingerprint, init_pki, issue_ven
+from .vtn.command import vtn
 from .xml import DEFAULT_MAX_BYTES, parse
 
 __all__ = ["main"]
@@ -19,7 +20,7 @@ __all__ = ["main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="openadr-accel")
 def main() -> None:
-    """OpenADR 2.0b tools: validate messages, make a test PKI (more to come: VTN, VEN, conformance)."""
+    """OpenADR 2.0b tools: validate messages, make a test PKI, run a VTN (more to come: VEN, conformance)."""
 
 
 @main.command()
@@ -137,3 +138,6 @@ def certs_ven(name: str, ca_directory: Path, hosts: tuple[str, ...]) -> None:
             f"VEN {name} {key_type.name}: {credentials.certificate} (key {credentials.key.name}), "
             f"fingerprint {fingerprint(credentials.certificate)}"
         )
+
+
+main.add_command(vtn)

@@ -1,0 +1,220 @@
+"""Running a VTN from a TOML file and/or command-line flags: :class:`VtnSettings`.
+
+The file holds one ``[vtn]`` table; flags given on the command line win over it::
+
+    [vtn]
+    vtn_id = "utility-vtn"
+    host = "0.0.0.0"
+    port = 8443
+    prefix = ""                      # path before /OpenADR2/Simple/2.0b/...
+    poll_frequency = "10s"           # durations: "90s", "5m", "1h", "2d" or ISO 8601 "PT5M"
+    near_window = "1h"
+    market_context = "http://MarketContext1"
+    store = "vtn.db"                 # the SQLite file (the default), or instead:
+    # postgres = "postgresql://user@db.example.com/openadr"
+    registration = "allow-list"      # or "open" (development only)
+    allow_list = "allowed-vens.toml"
+
+    [vtn.tls]                        # leave out for plain HTTP (development only)
+    cert = "certs/vtn-rsa.pem"       # certificate chain, PEM
+    key = "certs/vtn-rsa.key"
+    ca = "certs/ca-bundle.pem"       # what VEN certificates must chain to
+    sign = true                      # sign messages to VENs that negotiate XML signatures
+
+Relative paths are relative to the file.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ..security.certificates import Credentials
+from ..security.signature import Signer
+from ..security.tls import ven_ssl_context, vtn_ssl_context
+from .config import DEFAULT_MARKET_CONTEXT, VtnConfig
+from .policies import AllowList, OpenRegistration, RegistrationPolicy
+from .store import Store
+
+__all__ = ["TlsFiles", "VtnSettings", "parse_duration"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"90s"``, ``"5m"``, ``"1.5h"``, ``"2d"``, ``"250ms"`` or ISO 8601 (``"PT5M"``, ``"P1DT2H"``).
+
+    Raises:
+        ValueError: for anything else, naming the text.
+    """
+    match = _DURATION.match(text)
+    if match:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    iso = _ISO_DURATION.match(text.strip())
+    if iso and text.strip() not in ("P", "PT") and not text.strip().endswith("T"):
+        parts = {key: float(value) for key, value in iso.groupdict().items() if value}
+        return timedelta(
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+    raise ValueError(f"not a duration: {text!r} (use 90s, 5m, 1h, 2d or ISO 8601 such as PT5M)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsFiles:
+    """The VTN's TLS material: certificate chain, key, and the CA bundle VENs chain to."""
+
+    cert: Path
+    key: Path
+    ca: Path
+    sign: bool = False
+
+    def server_context(self) -> ssl.SSLContext:
+        """The server TLS context (mutual TLS, 2.0b suites)."""
+        return vtn_ssl_context(Credentials(self.cert, self.key), self.ca)
+
+    def push_context(self) -> ssl.SSLContext:
+        """The client TLS context for pushing to VENs."""
+        return ven_ssl_context(Credentials(self.cert, self.key), self.ca)
+
+    def signer(self) -> Signer | None:
+        """The XML signer, if signing is on."""
+        return Signer.from_files(self.cert, self.key) if self.sign else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VtnSettings:
+    """Everything needed to run a VTN process (see the module docstring for the file format)."""
+
+    vtn_id: str = "openadr-accel-vtn"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    prefix: str = ""
+    poll_frequency: timedelta = timedelta(seconds=10)
+    near_window: timedelta = timedelta(hours=1)
+    market_context: str = DEFAULT_MARKET_CONTEXT
+    store: Path = Path("vtn.db")
+    postgres: str | None = None
+    registration: str | None = None
+    allow_list: Path | None = None
+    tls: TlsFiles | None = field(default=None)
+
+    @classmethod
+    def from_file(cls, path: Path) -> VtnSettings:
+        """Read a settings file.
+
+        Raises:
+            ValueError: unreadable file, unknown key, or a value of the wrong kind (with its name).
+        """
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"cannot read {path}: {exc}") from exc
+        table = document.get("vtn")
+        if not isinstance(table, dict):
+            raise ValueError(f"{path}: no [vtn] table")
+        return cls().merged(table, base=path.parent, source=str(path))
+
+    def merged(self, values: dict[str, Any], *, base: Path = Path(), source: str = "flags") -> VtnSettings:
+        """These settings with ``values`` (from a file or from flags; None values are skipped)."""
+        known = {f.name for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            if key not in known:
+                raise ValueError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+            try:
+                changes[key] = _convert(key, value, base)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{source}: {key}: {exc}") from exc
+        return replace(self, **changes)
+
+    def config(self) -> VtnConfig:
+        """The :class:`VtnConfig` these settings describe."""
+        return VtnConfig(
+            vtn_id=self.vtn_id,
+            prefix=self.prefix,
+            poll_frequency=self.poll_frequency,
+            near_window=self.near_window,
+            market_context=self.market_context,
+        )
+
+    def open_store(self) -> Store:
+        """The store: PostgreSQL if a DSN is set, else the SQLite file (not opened yet)."""
+        if self.postgres:
+            from .store.postgres import PostgresStore  # noqa: PLC0415 - asyncpg is an extra
+
+            return PostgresStore(self.postgres)
+        from .store.sqlite import SqliteStore  # noqa: PLC0415
+
+        return SqliteStore(self.store)
+
+    def policy(self) -> RegistrationPolicy:
+        """The registration policy, which must be chosen explicitly.
+
+        Raises:
+            ValueError: none chosen, an unknown one, or an allow-list without its file.
+        """
+        if self.registration == "open":
+            return OpenRegistration()
+        if self.registration == "allow-list":
+            if self.allow_list is None:
+                raise ValueError("registration 'allow-list' needs the allow_list file")
+            return AllowList.from_file(self.allow_list)
+        if self.registration is None:
+            raise ValueError(
+                "choose who may register: registration = 'allow-list' (with allow_list) or 'open' "
+                "(anyone; development only)"
+            )
+        raise ValueError(f"unknown registration policy {self.registration!r} (use 'allow-list' or 'open')")
+
+
+def _convert(key: str, value: Any, base: Path) -> Any:
+    if key in ("poll_frequency", "near_window"):
+        return value if isinstance(value, timedelta) else parse_duration(_text(value))
+    if key == "port":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+            raise ValueError(f"must be a port number, got {value!r}")
+        return value
+    if key in ("store", "allow_list"):
+        return base / Path(_text(value)) if not isinstance(value, Path) else value
+    if key == "tls":
+        if isinstance(value, TlsFiles):
+            return value
+        if (
+            not isinstance(value, dict)
+            or not {"cert", "key", "ca"} <= set(value)
+            or set(value)
+            - {
+                "cert",
+                "key",
+                "ca",
+                "sign",
+            }
+        ):
+            raise ValueError("needs cert, key and ca (and optionally sign)")
+        return TlsFiles(
+            cert=base / _text(value["cert"]),
+            key=base / _text(value["key"]),
+            ca=base / _text(value["ca"]),
+            sign=bool(value.get("sign", False)),
+        )
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"must be a string, got {value!r}")
+    return value
