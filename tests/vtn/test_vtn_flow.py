@@ -14,10 +14,10 @@ from openadr_accel.model import (
     EventResponse,
     EventStatus,
     OadrCreatedEvent,
+    OadrCreatedOpt,
     OadrCreatedReport,
     OadrCreateOpt,
     OadrCreateReport,
-    OadrCreatedOpt,
     OadrDistributeEvent,
     OadrRegisteredReport,
     OadrRegisterReport,
@@ -55,7 +55,9 @@ def telemetry_metadata() -> OadrReport:
                 r_id="power",
                 report_type=ReportType.USAGE,
                 reading_type=ReadingType.DIRECT_READ,
-                item_base=PowerReal(attributes=PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)),
+                item_base=PowerReal(
+                    attributes=PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)
+                ),
             ),
         ),
     )
@@ -110,8 +112,12 @@ async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:
         opt = await ven.post(
             "EiOpt",
             OadrCreateOpt(
-                opt_id="opt-1", opt_type=OptType.OPT_OUT, opt_reason=OptReason.PARTICIPATING,
-                ven_id=ven.ven_id, created_date_time=START, request_id="opt-req",
+                opt_id="opt-1",
+                opt_type=OptType.OPT_OUT,
+                opt_reason=OptReason.PARTICIPATING,
+                ven_id=ven.ven_id,
+                created_date_time=START,
+                request_id="opt-req",
                 qualified_event_id=QualifiedEventID(event_id=event_id, modification_number=0),
             ),
         )
@@ -127,7 +133,10 @@ async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:
         assert isinstance(registered, OadrRegisteredReport)
         assert registered.ei_response.response_code == ResponseCode.OK
         record = await server.vtn.reports.request(
-            ven.ven_id, "telemetry-1", granularity=timedelta(seconds=10), report_back_duration=timedelta(seconds=10)
+            ven.ven_id,
+            "telemetry-1",
+            granularity=timedelta(seconds=10),
+            report_back_duration=timedelta(seconds=10),
         )
         [create_report] = await ven.drain()
         assert isinstance(create_report, OadrCreateReport)
@@ -154,8 +163,11 @@ async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:
                     duration=timedelta(seconds=10),
                     intervals=(
                         ReportInterval(
-                            dtstart=START, duration=timedelta(seconds=10),
-                            payloads=(OadrReportPayload(r_id="power", payload=PayloadFloat(value=Decimal("7.4"))),),
+                            dtstart=START,
+                            duration=timedelta(seconds=10),
+                            payloads=(
+                                OadrReportPayload(r_id="power", payload=PayloadFloat(value=Decimal("7.4"))),
+                            ),
                         ),
                     ),
                 ),
