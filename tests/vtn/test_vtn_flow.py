@@ -70,7 +70,8 @@ async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:
         assert created.ei_response.response_code == ResponseCode.OK
         assert created.vtn_id == "test-vtn"
         assert created.requested_poll_freq == timedelta(seconds=10)
-        assert ven.ven_id and ven.registration_id
+        assert ven.ven_id
+        assert ven.registration_id
 
         # The VTN's own oadrRegisterReport is the first thing queued.
         queued = await ven.drain()
