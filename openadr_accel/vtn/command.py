@@ -54,6 +54,15 @@ _T = TypeVar("_T")
 @click.option("--near-window", help="How long before its start an event is 'near', e.g. 1h.")
 @click.option("--registration", type=click.Choice(["allow-list", "open"]), help="Who may register.")
 @click.option("--allow-list", type=click.Path(path_type=Path, dir_okay=False), help="Allow-list TOML file.")
+@click.option(
+    "--request-reports",
+    "request_reports",
+    multiple=True,
+    metavar="NAME",
+    help="Request this report (e.g. TELEMETRY_USAGE) from every VEN that offers it (repeatable).",
+)
+@click.option("--report-granularity", help="Sampling interval of requested reports, e.g. 1m.")
+@click.option("--report-back-duration", help="How often VENs send requested reports, e.g. 1m.")
 @click.option("--cert", type=click.Path(path_type=Path, dir_okay=False), help="TLS certificate chain (PEM).")
 @click.option("--key", type=click.Path(path_type=Path, dir_okay=False), help="TLS private key (PEM).")
 @click.option(
@@ -67,6 +76,7 @@ def vtn(context: click.Context, /, config_file: Path | None, verbose: bool, **fl
     tls_flags = {name: flags.pop(name) for name in ("cert", "key", "ca", "sign")}
     try:
         settings = VtnSettings.from_file(config_file) if config_file is not None else VtnSettings()
+        flags["request_reports"] = flags["request_reports"] or None
         settings = settings.merged({key.replace("-", "_"): value for key, value in flags.items()})
         settings = _with_tls(settings, tls_flags)
     except ValueError as exc:
@@ -106,6 +116,7 @@ def _serve(settings: VtnSettings) -> None:
             settings.config(),
             settings.open_store(),
             registration=policy,
+            handlers=settings.handlers(),
             signer=tls.signer() if tls is not None else None,
             push_ssl_context=tls.push_context() if tls is not None else None,
         )
@@ -161,6 +172,30 @@ def list_vens(settings: VtnSettings) -> None:
             lines.append(
                 f"{ven.ven_id}\t{state}\t{ven.ven_name or '-'}\t{mode}\tqueued={queued}\t"
                 f"groups={','.join(ven.group_ids) or '-'}"
+            )
+        return lines
+
+    for line in _operate(settings, collect):
+        click.echo(line)
+
+
+@vtn.command("reports")
+@click.argument("ven_id", required=False)
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True, help="How many to show.")
+@click.pass_obj
+def list_reports(settings: VtnSettings, ven_id: str | None, last: int) -> None:
+    """List the latest reports VENs delivered: time, venID, reportRequestID, rID=value..."""
+
+    async def collect(server: VTN) -> list[str]:
+        lines = []
+        for stored in (await server.reports.data(ven_id))[-last:]:
+            values = " ".join(
+                f"{payload.r_id}={getattr(payload.payload, 'value', payload.payload)}"
+                for interval in stored.report.intervals
+                for payload in interval.payloads
+            )
+            lines.append(
+                f"{stored.received_at.isoformat()}\t{stored.ven_id}\t{stored.report.report_request_id}\t{values}"
             )
         return lines
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -24,6 +24,7 @@ from ..model import (
     OadrUpdateReport,
     Properties,
     ReadingType,
+    ReportName,
     ReportSpecifier,
     ResponseCode,
     SpecifierPayload,
@@ -33,7 +34,7 @@ from .policies import new_id
 from .report_requests import OPEN_STATES, Trigger, data_trigger, next_state
 from .store import ReportRequestRecord, ReportRequestState, StoredReport, VenRecord
 
-__all__ = ["VtnReports", "report_request"]
+__all__ = ["RequestOffered", "VtnReports", "report_request"]
 
 
 def report_request(
@@ -84,6 +85,36 @@ def report_request(
             ),
         ),
     )
+
+
+class RequestOffered:
+    """A capabilities handler that asks every VEN for the reports it offers under some names, as
+    soon as it registers them (the requests ride on the oadrRegisteredReport).
+
+    Example: ``VtnHandlers(on_report_capabilities=RequestOffered({ReportName.METADATA_TELEMETRY_USAGE},
+    granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)))``.
+    """
+
+    def __init__(
+        self,
+        names: Iterable[ReportName | str],
+        *,
+        granularity: timedelta,
+        report_back_duration: timedelta,
+    ) -> None:
+        self.names = frozenset(ReportName(name) for name in names)
+        self.granularity = granularity
+        self.report_back_duration = report_back_duration
+
+    async def __call__(self, ven: VenRecord, offered: Sequence[OadrReport]) -> Sequence[OadrReportRequest]:
+        """One periodic request for each offered report with one of the names."""
+        return [
+            report_request(
+                report, granularity=self.granularity, report_back_duration=self.report_back_duration
+            )
+            for report in offered
+            if report.report_name in self.names and report.descriptions
+        ]
 
 
 class VtnReports:

@@ -14,6 +14,9 @@ The file holds one ``[vtn]`` table; flags given on the command line win over it:
     # postgres = "postgresql://user@db.example.com/openadr"
     registration = "allow-list"      # or "open" (development only)
     allow_list = "allowed-vens.toml"
+    request_reports = ["TELEMETRY_USAGE"]   # ask every VEN for these reports when it offers them
+    report_granularity = "1m"
+    report_back_duration = "1m"
 
     [vtn.tls]                        # leave out for plain HTTP (development only)
     cert = "certs/vtn-rsa.pem"       # certificate chain, PEM
@@ -26,6 +29,7 @@ Relative paths are relative to the file.
 
 from __future__ import annotations
 
+import logging
 import re
 import ssl
 import tomllib
@@ -34,14 +38,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..model import OadrReport, ReportName
 from ..security.certificates import Credentials
 from ..security.signature import Signer
 from ..security.tls import ven_ssl_context, vtn_ssl_context
 from .config import DEFAULT_MARKET_CONTEXT, VtnConfig
+from .handlers import VtnHandlers
 from .policies import AllowList, OpenRegistration, RegistrationPolicy
-from .store import Store
+from .reports import RequestOffered
+from .store import EventResponseRecord, ReportRequestRecord, Store, VenRecord
 
 __all__ = ["TlsFiles", "VtnSettings", "parse_duration"]
+
+logger = logging.getLogger("openadr_accel.vtn")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _ISO_DURATION = re.compile(
@@ -108,6 +117,9 @@ class VtnSettings:
     postgres: str | None = None
     registration: str | None = None
     allow_list: Path | None = None
+    request_reports: tuple[str, ...] = ()
+    report_granularity: timedelta = timedelta(minutes=1)
+    report_back_duration: timedelta = timedelta(minutes=1)
     tls: TlsFiles | None = field(default=None)
 
     @classmethod
@@ -161,6 +173,27 @@ class VtnSettings:
 
         return SqliteStore(self.store)
 
+    def handlers(self) -> VtnHandlers:
+        """Callbacks that log what VENs do and, if ``request_reports`` names reports, request
+        them from every VEN that offers them (``TELEMETRY_USAGE`` and
+        ``METADATA_TELEMETRY_USAGE`` name the same offer)."""
+        capabilities = None
+        if self.request_reports:
+            capabilities = RequestOffered(
+                (
+                    name if name.startswith("METADATA_") else f"METADATA_{name}"
+                    for name in self.request_reports
+                ),
+                granularity=self.report_granularity,
+                report_back_duration=self.report_back_duration,
+            )
+        return VtnHandlers(
+            on_registered=_log_registered,
+            on_event_response=_log_event_response,
+            on_report=_log_report,
+            on_report_capabilities=capabilities,
+        )
+
     def policy(self) -> RegistrationPolicy:
         """The registration policy, which must be chosen explicitly.
 
@@ -181,8 +214,35 @@ class VtnSettings:
         raise ValueError(f"unknown registration policy {self.registration!r} (use 'allow-list' or 'open')")
 
 
+async def _log_registered(ven: VenRecord) -> None:
+    logger.info("registered %s (%s, %s)", ven.ven_id, ven.ven_name, "pull" if ven.http_pull_model else "push")
+
+
+async def _log_event_response(response: EventResponseRecord, overridden: bool) -> None:
+    logger.info(
+        "%s answered event %s (modification %d): %s%s",
+        response.ven_id,
+        response.event_id,
+        response.modification_number,
+        response.opt_type,
+        " (overridden by an earlier opt)" if overridden else "",
+    )
+
+
+async def _log_report(ven: VenRecord, report: OadrReport, request: ReportRequestRecord) -> None:
+    logger.info(
+        "%s reported %d interval(s) for %s", ven.ven_id, len(report.intervals), request.report_request_id
+    )
+
+
 def _convert(key: str, value: Any, base: Path) -> Any:
-    if key in ("poll_frequency", "near_window"):
+    if key == "request_reports":
+        if isinstance(value, str) or not all(isinstance(name, str) for name in value):
+            raise ValueError(f"must be a list of report names, got {value!r}")
+        for name in value:
+            ReportName(name if name.startswith("METADATA_") else f"METADATA_{name}")
+        return tuple(value)
+    if key in ("poll_frequency", "near_window", "report_granularity", "report_back_duration"):
         return value if isinstance(value, timedelta) else parse_duration(_text(value))
     if key == "port":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
