@@ -14,7 +14,8 @@ Variants:
 - ``mtls``: mutual TLS with the test PKI (ECC VEN certificate). OpenLEADR signs every message it
   sends with its certificate, yet registers with ``oadrXmlSignature`` false (``run()`` never
   passes anything else) and checks no signature on answers unless given the VTN's fingerprint:
-  our VTN verifies the VEN's signatures and, as negotiated, does not sign its answers.
+  our VTN verifies the VEN's signatures and, as negotiated, does not sign its answers (though it
+  has a signer).
 - ``mtls-signed``: as ``mtls`` (RSA VEN certificate), but the VEN registers with
   ``oadrXmlSignature`` true and verifies every answer against our VTN's fingerprint; our VTN,
   given a signer, signs every answer to it.
@@ -23,6 +24,7 @@ Variants:
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from openleadr_ven import R_ID, REPORT_SPECIFIER_ID, RESOURCE_ID
 from openleadr_ven_support import VenProcess, openleadr_interpreter, start_ven
 
@@ -69,6 +72,7 @@ from openadr_accel.vtn.store import (
     EventResponseRecord,
     EventResponseSource,
     ReportRequestRecord,
+    ReportRequestState,
     Store,
     VenRecord,
 )
@@ -82,7 +86,7 @@ GRANULARITY = timedelta(seconds=1)
 REPORT_BACK = timedelta(seconds=2)
 MTLS_VEN_ID = "openleadr-ven-1"
 
-# Bounds of each wait, in seconds (the whole test takes about 8 s).
+# Bounds of each wait, in seconds (each test takes 2 to 6 s).
 REGISTRATION_WAIT = 20.0
 EVENT_WAIT = 10.0
 ANSWER_WAIT = 5.0
@@ -185,15 +189,29 @@ def _values(report: OadrReport) -> list[tuple[datetime | None, str, Decimal]]:
     ]
 
 
-@pytest.mark.parametrize("name", list(VARIANTS))
-async def test_openleadr_ven_registers_answers_and_reports(
-    name: str, python: Path, pki: TestPKI, tmp_path: Path
-) -> None:
-    variant = VARIANTS[name]
-    side = VtnSide()
+@dataclass
+class Setup:
+    """Our VTN and the arguments of the OpenLEADR VEN, for one variant."""
+
+    vtn: VTN
+    ssl_context: ssl.SSLContext | None
+    ven_arguments: list[str]
+    ven_fingerprint: str | None
+    signer: Signer | None
+
+    def url(self, runner: web.AppRunner) -> str:
+        port = runner.addresses[0][1]
+        base = f"https://localhost:{port}" if self.ssl_context is not None else f"http://127.0.0.1:{port}"
+        return base + self.vtn.config.path("").rstrip("/")
+
+
+def _setup(
+    variant: Variant, pki: TestPKI, tmp_path: Path, side: VtnSide, *, vtn_fingerprint: bool | None = None
+) -> Setup:
+    """The VTN (not started) and the VEN's arguments; ``vtn_fingerprint`` (default: as the
+    variant's signatures) makes the VEN check every answer's signature."""
     ven_arguments = ["--ven-name", VEN_NAME, "--duration", str(VEN_LIFETIME)]
     ssl_context = None
-    signer = None
     ven_fingerprint = None
     registration: OpenRegistration | AllowList = OpenRegistration()
     if variant.tls:
@@ -204,19 +222,14 @@ async def test_openleadr_ven_registers_answers_and_reports(
         # VTN offers its ECC certificate too, so TLS_ECDHE_ECDSA is agreed whatever the VEN's key.
         ssl_context = vtn_ssl_context([pki.vtn(KeyType.RSA), pki.vtn(KeyType.ECC)], pki.ca_bundle)
         registration = AllowList([AllowedVen(fingerprint=ven_fingerprint, ven_id=MTLS_VEN_ID)])
-        ven_arguments += [
-            "--cert",
-            str(ven_credentials.certificate),
-            "--key",
-            str(ven_credentials.key),
-            "--ca",
-            str(pki.ca_bundle),
-        ]
+        ven_arguments += ["--cert", str(ven_credentials.certificate), "--key", str(ven_credentials.key)]
+        ven_arguments += ["--ca", str(pki.ca_bundle)]
+    vtn_credentials = pki.vtn(KeyType.RSA)
+    signer = Signer.from_files(vtn_credentials.certificate, vtn_credentials.key) if variant.tls else None
     if variant.signatures:
-        vtn_credentials = pki.vtn(KeyType.RSA)
-        signer = Signer.from_files(vtn_credentials.certificate, vtn_credentials.key)
-        ven_arguments += ["--xml-signature", "--vtn-fingerprint", signer.fingerprint]
-
+        ven_arguments += ["--xml-signature"]
+    if signer is not None and (variant.signatures if vtn_fingerprint is None else vtn_fingerprint):
+        ven_arguments += ["--vtn-fingerprint", signer.fingerprint]
     vtn = VTN(
         VtnConfig(vtn_id=VTN_ID, poll_frequency=timedelta(seconds=1)),
         make_store(tmp_path / "vtn.db"),
@@ -225,12 +238,19 @@ async def test_openleadr_ven_registers_answers_and_reports(
         signer=signer,
         clock=system_clock,
     )
-    async with vtn.running("127.0.0.1", 0, ssl_context=ssl_context) as runner:
-        port = runner.addresses[0][1]
-        url = f"https://localhost:{port}" if variant.tls else f"http://127.0.0.1:{port}"
-        async with start_ven(
-            python, ["--url", f"{url}{vtn.config.path('')}".rstrip("/"), *ven_arguments]
-        ) as ven:
+    return Setup(vtn, ssl_context, ven_arguments, ven_fingerprint, signer)
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+async def test_openleadr_ven_registers_answers_and_reports(
+    name: str, python: Path, pki: TestPKI, tmp_path: Path
+) -> None:
+    variant = VARIANTS[name]
+    side = VtnSide()
+    setup = _setup(variant, pki, tmp_path, side)
+    vtn, ven_fingerprint = setup.vtn, setup.ven_fingerprint
+    async with vtn.running("127.0.0.1", 0, ssl_context=setup.ssl_context) as runner:
+        async with start_ven(python, ["--url", setup.url(runner), *setup.ven_arguments]) as ven:
             started = await ven.wait_for(
                 lambda line: line["kind"] == "started", timeout=REGISTRATION_WAIT, what="start"
             )
@@ -248,6 +268,7 @@ async def test_openleadr_ven_registers_answers_and_reports(
             assert record.registration_id == registered["registration_id"]
             assert record.ven_name == VEN_NAME
             assert record.http_pull_model
+            assert record.transport_address == "None"  # OpenLEADR writes None as text (docs)
             assert record.xml_signature is variant.signatures
             assert registered["poll_frequency"] == 1.0
             if variant.tls:
@@ -293,7 +314,7 @@ async def test_openleadr_ven_registers_answers_and_reports(
             assert len(side.requested) == 1, "OpenLEADR did not offer its telemetry report"
             request_id = side.requested[0].report_request_id
             await side.wait_until(
-                lambda: bool(side.reports), timeout=REPORT_WAIT, what="report data", ven=ven
+                lambda: len(side.reports) >= 2, timeout=REPORT_WAIT, what="two reports", ven=ven
             )
         # The VEN has stopped: whatever it sent has been answered (or never will be).
         assert ven.process.returncode == 0, ven.transcript()
@@ -307,6 +328,7 @@ async def test_openleadr_ven_registers_answers_and_reports(
         assert capabilities[0].descriptions[0].report_data_source.resource_ids == (RESOURCE_ID,)
         requests = await vtn.reports.requests(ven_id)
         assert [request.report_request_id for request in requests] == [request_id]
+        assert requests[0].state == ReportRequestState.CREATED  # confirmed by oadrCreatedReport
 
         data = await vtn.reports.data(ven_id, report_request_id=request_id)
         sent = [line for line in ven.of_kind("report_sent") if line["report_request_id"] == request_id]
@@ -379,3 +401,32 @@ def _check_wire(ven: VenProcess, variant: Variant, ven_id: str, event_id: str) -
 
 def _signed(document: str) -> bool:
     return "http://www.w3.org/2000/09/xmldsig#" in document and "SignatureValue" in document
+
+
+async def test_openleadr_ven_checking_signatures_it_did_not_negotiate_cannot_register(
+    python: Path, pki: TestPKI, tmp_path: Path
+) -> None:
+    """Why our VTN does not sign for OpenLEADR unasked: given the VTN's fingerprint, OpenLEADR's
+    client drops every unsigned answer, yet still registers with ``oadrXmlSignature`` false. Our
+    VTN, signer or not, keeps to what was negotiated, so that VEN never learns its registration:
+    it must also ask for signatures (the ``mtls-signed`` variant)."""
+    side = VtnSide()
+    setup = _setup(VARIANTS["mtls"], pki, tmp_path, side, vtn_fingerprint=True)
+    assert setup.signer is not None
+    async with setup.vtn.running("127.0.0.1", 0, ssl_context=setup.ssl_context) as runner:
+        async with start_ven(python, ["--url", setup.url(runner), *setup.ven_arguments]) as ven:
+            registered = await ven.wait_for(
+                lambda line: line["kind"] == "registered", timeout=REGISTRATION_WAIT, what="registration"
+            )
+        assert registered["ven_id"] is None
+        request = xml.parse(ven.wire("out", "oadrCreatePartyRegistration")[0]["xml"].encode())
+        assert isinstance(request, OadrCreatePartyRegistration)
+        assert not request.xml_signature
+        answer = ven.wire("in", "oadrCreatedPartyRegistration")[-1]["xml"]
+        assert not _signed(answer)
+        # The VTN did register it, and said so, unsigned as agreed.
+        assert [ven.ven_id for ven in side.registered] == [MTLS_VEN_ID]
+        assert f"<ei:venID>{MTLS_VEN_ID}</ei:venID>" in answer
+        logged = [line["message"] for line in ven.of_kind("log")]
+        assert "No RegistrationID received from the VTN, aborting." in logged
+        assert ven.wire("out", "oadrPoll") == []
