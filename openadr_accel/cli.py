@@ -20,7 +20,7 @@ __all__ = ["main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="openadr-accel")
 def main() -> None:
-    """OpenADR 2.0b tools: validate messages, make a test PKI, run a VTN (more to come: VEN, conformance)."""
+    """OpenADR 2.0b tools: a demo, a VTN, message validation, a test PKI (more to come: VEN, conformance)."""
 
 
 @main.command()
@@ -141,3 +141,18 @@ def certs_ven(name: str, ca_directory: Path, hosts: tuple[str, ...]) -> None:
 
 
 main.add_command(vtn)
+
+
+@main.command()
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("openadr-demo.db"),
+    show_default=True,
+    help="The SQLite file of the demo's VTN.",
+)
+def demo(store: Path) -> None:
+    """Run a VTN on the embedded SQLite store and a scripted VEN against it, over loopback."""
+    from .demo import main as run  # noqa: PLC0415 - the demo pulls in the whole VTN
+
+    run(store)
