@@ -4,25 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from .. import xml
 from ..clock import Clock
-from ..errors import OpenADRError, RemoteProtocolError
+from ..errors import LocalProtocolError, OpenADRError, RemoteProtocolError
 from ..model import Payload, ResponseCode
 from ..security.signature import Signer
 from .config import VtnConfig
 from .handlers import VtnHandlers
 from .store import MessageKind, Store, VenRecord
 
-__all__ = ["VtnContext", "call_handler", "refuse", "require_registered"]
+__all__ = ["VtnContext", "building", "call_handler", "refuse", "require_registered"]
 
 logger = logging.getLogger("openadr_accel.vtn")
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+
+
+@contextmanager
+def building(what: str) -> Iterator[None]:
+    """Turn the model's ValueError (an invalid argument) into a LocalProtocolError naming ``what``."""
+    try:
+        yield
+    except ValueError as exc:
+        raise LocalProtocolError(f"cannot build {what}: {exc}") from exc
 
 
 def refuse(code: ResponseCode, message: str, *, element: str | None = None) -> RemoteProtocolError:

@@ -32,7 +32,7 @@ from ..model import (
 )
 from ..rules import check_event, sort_events
 from . import event_status
-from .core import VtnContext, call_handler, refuse, require_registered
+from .core import VtnContext, building, call_handler, refuse, require_registered
 from .policies import new_id
 from .store import EventResponseRecord, EventResponseSource, VenRecord
 
@@ -146,38 +146,35 @@ class VtnEvents:
             LocalProtocolError: the event breaks a rule (SIMPLE levels, signal name and type, ...),
                 its signals disagree on the duration, or ``event_id`` is taken.
         """
-        if not signals:
-            raise LocalProtocolError("an event needs at least one signal")
-        durations = {signal.duration for signal in signals}
-        if len(durations) != 1:
-            raise LocalProtocolError("the signals of an event must last equally long (rule 8)")
         event_id = event_id if event_id is not None else new_id()
         now = self._context.clock()
-        event = OadrEvent(
-            response_required=response_required,
-            ei_event=EiEvent(
-                event_descriptor=EventDescriptor(
-                    event_id=event_id,
-                    modification_number=0,
-                    market_context=market_context or self._context.config.market_context,
-                    created_date_time=now,
-                    event_status=EventStatus.FAR,
-                    priority=priority,
-                    test_event="true" if test_event else "false",
-                    vtn_comment=vtn_comment,
+        with building("the event"):
+            built_signals, duration = _build_signals(signals)
+            event = OadrEvent(
+                response_required=response_required,
+                ei_event=EiEvent(
+                    event_descriptor=EventDescriptor(
+                        event_id=event_id,
+                        modification_number=0,
+                        market_context=market_context or self._context.config.market_context,
+                        created_date_time=now,
+                        event_status=EventStatus.FAR,
+                        priority=priority,
+                        test_event="true" if test_event else "false",
+                        vtn_comment=vtn_comment,
+                    ),
+                    active_period=EiActivePeriod(
+                        dtstart=start,
+                        duration=duration,
+                        start_after=start_after,
+                        notification=notification,
+                        ramp_up=ramp_up,
+                        recovery=recovery,
+                    ),
+                    signals=built_signals,
+                    target=target,
                 ),
-                active_period=EiActivePeriod(
-                    dtstart=start,
-                    duration=durations.pop(),
-                    start_after=start_after,
-                    notification=notification,
-                    ramp_up=ramp_up,
-                    recovery=recovery,
-                ),
-                signals=tuple(signal.build(position) for position, signal in enumerate(signals)),
-                target=target,
-            ),
-        )
+            )
         _check(event)
         store = self._context.store
         async with store.transaction():
@@ -210,37 +207,34 @@ class VtnEvents:
         store = self._context.store
         async with store.transaction():
             old = await self._changeable(event_id)
-            ei_event = old.ei_event
-            period = ei_event.active_period
-            if signals is not None:
-                durations = {signal.duration for signal in signals}
-                if len(durations) != 1:
-                    raise LocalProtocolError("the signals of an event must last equally long (rule 8)")
-                period = replace(period, duration=durations.pop())
+            with building("the event"):
+                ei_event = old.ei_event
+                period = ei_event.active_period
+                if signals is not None:
+                    built_signals, duration = _build_signals(signals)
+                    period = replace(period, duration=duration)
+                    ei_event = replace(ei_event, signals=built_signals)
+                if start is not None:
+                    period = replace(period, dtstart=start)
+                if start_after is not None:
+                    period = replace(period, start_after=start_after)
+                descriptor = ei_event.event_descriptor
+                if priority is not None:
+                    descriptor = replace(descriptor, priority=priority)
+                if vtn_comment is not None:
+                    descriptor = replace(descriptor, vtn_comment=vtn_comment)
                 ei_event = replace(
-                    ei_event, signals=tuple(signal.build(position) for position, signal in enumerate(signals))
+                    ei_event,
+                    active_period=period,
+                    target=target if target is not None else ei_event.target,
+                    event_descriptor=self._next_version(descriptor, reason),
                 )
-            if start is not None:
-                period = replace(period, dtstart=start)
-            if start_after is not None:
-                period = replace(period, start_after=start_after)
-            descriptor = ei_event.event_descriptor
-            if priority is not None:
-                descriptor = replace(descriptor, priority=priority)
-            if vtn_comment is not None:
-                descriptor = replace(descriptor, vtn_comment=vtn_comment)
-            ei_event = replace(
-                ei_event,
-                active_period=period,
-                target=target if target is not None else ei_event.target,
-                event_descriptor=self._next_version(descriptor, reason),
-            )
-            event = OadrEvent(
-                ei_event=ei_event,
-                response_required=response_required
-                if response_required is not None
-                else old.response_required,
-            )
+                event = OadrEvent(
+                    ei_event=ei_event,
+                    response_required=response_required
+                    if response_required is not None
+                    else old.response_required,
+                )
             _check(event)
             await store.save_event(event)
             await self._redistribute(old, event)
@@ -394,6 +388,16 @@ async def answerable_event(context: VtnContext, ven: VenRecord, qualified: Quali
             element="modificationNumber",
         )
     return event
+
+
+def _build_signals(signals: Sequence[Signal]) -> tuple[tuple[EiEventSignal, ...], timedelta]:
+    """The eiEventSignals, and the active period they cover (all must cover the same, rule 8)."""
+    if not signals:
+        raise LocalProtocolError("an event needs at least one signal")
+    durations = {signal.duration for signal in signals}
+    if len(durations) != 1:
+        raise LocalProtocolError("the signals of an event must last equally long (rule 8)")
+    return tuple(signal.build(position) for position, signal in enumerate(signals)), durations.pop()
 
 
 def _check(event: OadrEvent) -> None:
