@@ -180,7 +180,7 @@ async def _run(args: argparse.Namespace, output: Output) -> str:
         )
         return result
 
-    client.create_party_registration = create_party_registration  # type: ignore[method-assign]
+    client.create_party_registration = create_party_registration
 
     def sent(xml: str) -> None:
         kind = _message_type(xml)
