@@ -782,3 +782,49 @@ async def test_descriptor_fields_are_carried(tmp_path: Path) -> None:
         assert descriptor.created_date_time == START
         period = event.ei_event.active_period
         assert (period.ramp_up, period.recovery, period.notification) == (5 * MINUTE, 10 * MINUTE, HOUR)
+
+
+async def test_a_created_event_with_one_bad_response_is_452_and_stores_none(tmp_path: Path) -> None:
+    """All or nothing: an oadrCreatedEvent naming one event it cannot answer is refused whole."""
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = await registered(session, server, "ven-a")
+        await server.vtn.events.create(signals=[simple()], start=START + HOUR, event_id="e")
+        answer = await created_event(
+            ven, response("e", 0, OptType.OPT_IN), response("no-such-event", 0, OptType.OPT_IN)
+        )
+        assert code_of(answer) == ResponseCode.INVALID_ID
+        assert await server.vtn.events.responses("e") == []
+        assert "event_response" not in server.recorder.calls
+
+
+@pytest.mark.parametrize("opt", [OptType.OPT_IN, OptType.OPT_OUT])
+@pytest.mark.parametrize("modified", [False, True], ids=["mod0", "mod1"])
+@pytest.mark.parametrize("state", ["pending", "active", "cancelled"])
+async def test_a_e3_0452_0498_answers_in_every_event_state(
+    tmp_path: Path, state: str, modified: bool, opt: OptType
+) -> None:
+    """The VEN answers optIn or optOut to a pending, active or cancelled event, at modification
+    number 0 or 1: answered 200 and stored at that modification number."""
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = await registered(session, server, "ven-a")
+        events = server.vtn.events
+        await events.create(signals=[simple((2 * HOUR, 1))], start=START + 10 * MINUTE, event_id="e")
+        if modified:
+            await events.modify("e", vtn_comment="changed")
+        if state == "active":
+            server.clock.advance(20 * MINUTE)
+        elif state == "cancelled":
+            await events.cancel("e")
+        [sent] = (await one_distribution(ven)).events
+        expected_status = {
+            "pending": EventStatus.NEAR,
+            "active": EventStatus.ACTIVE,
+            "cancelled": EventStatus.CANCELLED,
+        }[state]
+        assert status(sent) == expected_status
+        number = sent.ei_event.event_descriptor.modification_number
+        assert number == int(modified) + int(state == "cancelled")
+        answer = await created_event(ven, response("e", number, opt))
+        assert code_of(answer) == ResponseCode.OK
+        [record] = await events.responses("e")
+        assert (record.opt_type, record.modification_number) == (opt, number)

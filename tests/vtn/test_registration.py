@@ -46,7 +46,15 @@ from openadr_accel.model import (
     SignalType,
     TransportName,
 )
-from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven, ven_ssl_context, vtn_ssl_context
+from openadr_accel.security import (
+    KeyType,
+    TestPKI,
+    fingerprint,
+    init_pki,
+    issue_ven,
+    ven_ssl_context,
+    vtn_ssl_context,
+)
 from openadr_accel.vtn import Accept, AllowedVen, AllowList, Peer, Reject, Signal, VtnConfig, VtnHandlers
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -799,3 +807,46 @@ async def test_assign_before_registration_survives_it(tmp_path: Path) -> None:
         record = await server.vtn.registrations.get("provisioned")
         assert record is not None
         assert record.group_ids == ("north",)
+
+
+async def test_allow_list_by_certificate_fingerprint_over_tls(tmp_path: Path, pki: TestPKI) -> None:
+    allowed = fingerprint(pki.ven("reg-ven-a", KeyType.ECC).certificate)
+    policy = AllowList([AllowedVen(fingerprint=allowed, ven_id="fixed-a")])
+    server_tls = vtn_ssl_context([pki.vtn(KeyType.RSA), pki.vtn(KeyType.ECC)], pki.ca_bundle)
+    async with (
+        running_vtn(tmp_path, registration=policy, ssl_context=server_tls) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        other = VenClient(session, server.url, ssl_context=ven_tls(pki, "reg-ven-b"))
+        refused = await register_raw(other)
+        assert refused.ei_response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
+        assert await server.vtn.registrations.list() == []
+
+        ven = VenClient(session, server.url, ssl_context=ven_tls(pki, "reg-ven-a"))
+        created = await ven.register()
+        assert created.ei_response.response_code == ResponseCode.OK
+        assert created.ven_id == "fixed-a"
+        record = await server.vtn.registrations.get("fixed-a")
+        assert record is not None
+        assert record.fingerprint == allowed
+
+
+async def test_n1_0030_a_cancelled_ven_may_register_again(tmp_path: Path) -> None:
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = VenClient(session, server.url)
+        await ven.register(ven_id="ven-a")
+        old_registration = ven.registration_id
+        assert old_registration is not None
+        cancelled = await ven.post(
+            "EiRegisterParty",
+            OadrCancelPartyRegistration(request_id="c", registration_id=old_registration, ven_id="ven-a"),
+        )
+        assert code_of(cancelled) == ResponseCode.OK
+        # The old registrationID no longer re-registers ...
+        stale = await register_raw(ven, ven_id="ven-a", registration_id=old_registration)
+        assert stale.ei_response.response_code == ResponseCode.INVALID_ID
+        # ... a new registration does.
+        again = await ven.register(ven_id="ven-a")
+        assert again.ei_response.response_code == ResponseCode.OK
+        assert again.registration_id not in (None, old_registration)
+        assert [type(message) for message in await ven.drain()] == [OadrRegisterReport]
