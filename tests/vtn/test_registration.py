@@ -213,6 +213,7 @@ async def test_n1_0015_query_while_registered_over_tls_carries_the_registration(
         after = await ven.post("EiRegisterParty", query())
         assert isinstance(after, OadrCreatedPartyRegistration)
         assert after.registration_id is None
+        assert after.ven_id is None
 
 
 async def test_venid_bound_to_a_certificate_refuses_another_certificate_463(
