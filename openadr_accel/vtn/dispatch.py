@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from lxml import etree
@@ -176,6 +177,12 @@ class Dispatcher:
     async def _sender(self, payload: Payload, peer: Peer) -> VenRecord | None:
         """The VEN the payload names, checked against the TLS certificate it came with."""
         ven_id = payload_ven_id(payload)
+        if ven_id is None and isinstance(payload, OadrCancelPartyRegistration):
+            # Its registrationID names the VEN: the same certificate and signature rules apply.
+            owner = await self._context.store.find_ven_by_registration(payload.registration_id)
+            if owner is not None:
+                payload = replace(payload, ven_id=owner.ven_id)
+                ven_id = owner.ven_id
         if ven_id is None:
             return None
         ven = await self._context.store.get_ven(ven_id)
