@@ -32,6 +32,8 @@ from openadr_accel import xml
 from openadr_accel.model import (
     Available,
     EventResponse,
+    OadrCanceledPartyRegistration,
+    OadrCancelPartyRegistration,
     OadrCreatedEvent,
     OadrCreatedOpt,
     OadrCreatedPartyRegistration,
@@ -450,3 +452,48 @@ async def test_allow_list_by_fingerprint_over_tls(tmp_path: Path, vtn_pki: TestP
         assert refused.ei_response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
         assert refused.ven_id is None
         assert [ven.ven_id for ven in await server.vtn.registrations.list()] == ["charger-park-7"]
+
+
+@KEY_TYPES
+async def test_another_certificate_cannot_cancel_a_registration_by_its_registration_id(
+    tmp_path: Path, vtn_pki: TestPKI, key_type: KeyType
+) -> None:
+    async with tls_vtn(tmp_path, vtn_pki, key_type) as (server, session):
+        owner = ven_over_tls(server, session, vtn_pki, "ven1", key_type)
+        await owner.register(ven_name="owner")
+        assert owner.ven_id is not None
+        assert owner.registration_id is not None
+        intruder = ven_over_tls(server, session, vtn_pki, "ven2", key_type)
+        for ven_id in (owner.ven_id, None):  # naming the venID, or only the registrationID
+            answer = await intruder.post(
+                "EiRegisterParty",
+                OadrCancelPartyRegistration(
+                    request_id="cancel-x", registration_id=owner.registration_id, ven_id=ven_id
+                ),
+            )
+            assert isinstance(answer, OadrCanceledPartyRegistration)
+            assert code(answer) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED, ven_id
+            record = await server.vtn.registrations.get(owner.ven_id)
+            assert record is not None
+            assert record.registration_id == owner.registration_id
+        assert "registration_cancelled" not in server.recorder.calls
+
+
+async def test_unsigned_cancel_by_registration_id_from_a_signing_ven_is_463(
+    tmp_path: Path, vtn_pki: TestPKI
+) -> None:
+    async with signed_pair(tmp_path, vtn_pki, KeyType.ECC) as pair:
+        assert pair.ven.registration_id is not None
+        cancel = OadrCancelPartyRegistration(request_id="cancel-1", registration_id=pair.ven.registration_id)
+        refused = await pair.send("EiRegisterParty", xml.serialize(cancel))
+        assert isinstance(refused, OadrCanceledPartyRegistration)
+        assert code(refused) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
+        record = await pair.server.vtn.registrations.get(pair.ven_id)
+        assert record is not None
+        assert record.registered
+        # signed, it is accepted
+        accepted = await pair.send_signed("EiRegisterParty", cancel)
+        assert code(accepted) == ResponseCode.OK
+        record = await pair.server.vtn.registrations.get(pair.ven_id)
+        assert record is not None
+        assert not record.registered
