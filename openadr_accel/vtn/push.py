@@ -144,7 +144,10 @@ class PushWorker:
                 "giving up push %s to %s after %d attempts: %s", message.id, message.ven_id, attempts, error
             )
             await context.store.delete_message(message.id)
-            await call_handler(context.handlers.on_delivery_failed, message, error)
+            try:
+                await call_handler(context.handlers.on_delivery_failed, message, error)
+            except OpenADRError as exc:  # nobody to answer: log it and keep pushing
+                logger.warning("the on_delivery_failed handler failed: %s", exc)
             return
         wait = backoff(attempts, config.push_backoff, config.push_backoff_max, self._rng)
         logger.info("push %s to %s failed (%s); retry in %s", message.id, message.ven_id, error, wait)
