@@ -42,7 +42,7 @@ from openadr_accel.model import (
 )
 from openadr_accel.security import KeyType, TestPKI
 from openadr_accel.security.tls import peer_fingerprint
-from openadr_accel.vtn import Signal, VtnConfig
+from openadr_accel.vtn import Signal, VtnConfig, VtnHandlers
 from openadr_accel.vtn.store import EventResponseSource, QueuedMessage
 
 __all__ = ["vtn_pki"]  # the fixture, imported for pytest
@@ -548,3 +548,34 @@ async def test_push_to_a_server_the_vtn_does_not_trust_is_not_delivered(
 
         await eventually(failed_once, "the push to the untrusted server failed")
         assert endpoint.requests == []
+
+
+async def test_a_failing_delivery_failed_handler_does_not_stop_pushing(tmp_path: Path) -> None:
+    told: list[QueuedMessage] = []
+
+    async def broken(message: QueuedMessage, error: str) -> None:
+        told.append(message)
+        raise RuntimeError("the vendor's code is broken")
+
+    async with (
+        push_ven() as endpoint,
+        running_vtn(
+            tmp_path, config=push_config(push_max_attempts=1), handlers=VtnHandlers(on_delivery_failed=broken)
+        ) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        endpoint.status = 500
+        await register_push(session, server, endpoint.url)
+
+        async def given_up() -> bool:
+            return bool(told)
+
+        await eventually(given_up, "the push was given up")
+        endpoint.status = 200
+        await create_event(server)
+
+        async def got_event() -> bool:
+            return bool(endpoint.delivered_of(OadrDistributeEvent))
+
+        await eventually(got_event, "the next message was delivered")
+        assert len(told) == 1
