@@ -308,7 +308,7 @@ class VtnReports:
 
     async def on_canceled_report(self, message: OadrCanceledReport) -> OadrResponse:
         """The VEN confirms cancellations: requests being cancelled that it no longer lists as
-        pending (and owe no final update) become ``cancelled``."""
+        pending (and owe no final update, and whose cancellation was sent) become ``cancelled``."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
         store = context.store
@@ -317,8 +317,8 @@ class VtnReports:
             for record in await store.list_report_requests(
                 ven.ven_id, states=(ReportRequestState.CANCEL_REQUESTED,)
             ):
-                if record.report_request_id in pending or record.report_to_follow:
-                    continue
+                if record.report_request_id in pending or record.report_to_follow or record.piggyback_cancel:
+                    continue  # still pending, a final update owed, or the cancellation not sent yet
                 await store.save_report_request(replace(record, state=ReportRequestState.CANCELLED))
         return _ok(message.ei_response.request_id, ven)
 
