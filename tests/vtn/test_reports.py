@@ -730,3 +730,24 @@ async def test_vtn_without_reports_sends_an_empty_register_report(tmp_path: Path
         [register] = await f.ven.drain()
         assert isinstance(register, OadrRegisterReport)
         assert register.reports == ()
+
+
+async def test_canceled_report_does_not_confirm_a_piggy_back_cancel_not_sent_yet(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        vtn = f.server.vtn
+        queued = await requested(f, granularity=timedelta(minutes=1))
+        riding = await requested(f, TELEMETRY, granularity=timedelta(minutes=1))
+        await vtn.reports.cancel(queued.report_request_id)
+        await vtn.reports.cancel(riding.report_request_id, piggyback=True)
+        [cancel] = await f.ven.drain()
+        assert isinstance(cancel, OadrCancelReport)
+        assert cancel.report_request_ids == (queued.report_request_id,)
+        # the VEN confirms the cancellation it got, listing no pending reports
+        await f.canceled_report()
+        assert await f.state(queued.report_request_id) == ReportRequestState.CANCELLED
+        # the other cancellation was never sent: it still rides on the next update's answer
+        assert await f.state(riding.report_request_id) == ReportRequestState.CANCEL_REQUESTED
+        answer = await f.update(data_report(riding.report_request_id))
+        assert answer.ei_response.response_code == ResponseCode.OK
+        assert answer.cancel_report is not None
+        assert answer.cancel_report.report_request_ids == (riding.report_request_id,)
