@@ -19,8 +19,15 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from security_fixtures import client_context, fingerprint_of, server_context, vtn_pki
-from vtn_harness import START, RunningVtn, SettableClock, VenClient, ok, running_vtn
+from security_fixtures import (
+    client_context,
+    fingerprint_of,
+    real_time_clock,
+    server_context,
+    signer_of,
+    vtn_pki,
+)
+from vtn_harness import RunningVtn, SettableClock, VenClient, ok, running_vtn
 
 from openadr_accel import xml
 from openadr_accel.model import (
@@ -41,6 +48,8 @@ from openadr_accel.model import (
     TransportName,
 )
 from openadr_accel.security import KeyType, TestPKI
+from openadr_accel.security.replay import ReplayGuard
+from openadr_accel.security.signature import SignatureVerifier, Signer
 from openadr_accel.security.tls import peer_fingerprint
 from openadr_accel.vtn import Signal, VtnConfig, VtnHandlers
 from openadr_accel.vtn.store import EventResponseSource, QueuedMessage
@@ -71,6 +80,7 @@ class Received:
     payload: Payload
     status: int
     peer_fingerprint: str | None
+    raw: bytes
 
 
 Answer = Callable[[str, Payload], bytes | None]
@@ -117,11 +127,12 @@ class PushVen:
 
     async def _serve(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
-        payload = xml.parse(await request.read())
+        raw = await request.read()
+        payload = xml.parse(raw)
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
         status = self.status
         self.requests.append(
-            Received(service, payload, status, peer_fingerprint(ssl_object) if ssl_object else None)
+            Received(service, payload, status, peer_fingerprint(ssl_object) if ssl_object else None, raw)
         )
         if status != 200:
             return web.Response(status=status, text="failing on purpose")
@@ -161,8 +172,9 @@ async def register_push(
     *,
     ven_name: str = "push-ven",
     ssl_context: ssl.SSLContext | None = None,
+    signer: Signer | None = None,
 ) -> VenClient:
-    ven = VenClient(session, server.url, ssl_context=ssl_context)
+    ven = VenClient(session, server.url, ssl_context=ssl_context, signer=signer)
     answer = await ven.post(
         "EiRegisterParty",
         OadrCreatePartyRegistration(
@@ -171,7 +183,7 @@ async def register_push(
             transport_name=TransportName.SIMPLE_HTTP,
             transport_address=address,
             report_only=False,
-            xml_signature=False,
+            xml_signature=signer is not None,
             http_pull_model=False,
             ven_name=ven_name,
         ),
@@ -190,7 +202,7 @@ async def register_push(
 async def create_event(server: RunningVtn) -> str:
     event = await server.vtn.events.create(
         signals=[Signal(name="SIMPLE", type=SignalType.LEVEL, intervals=[(timedelta(minutes=30), 1)])],
-        start=START + timedelta(hours=2),
+        start=server.clock() + timedelta(hours=2),
     )
     return event.ei_event.event_descriptor.event_id
 
@@ -579,3 +591,69 @@ async def test_a_failing_delivery_failed_handler_does_not_stop_pushing(tmp_path:
 
         await eventually(got_event, "the next message was delivered")
         assert len(told) == 1
+
+
+async def test_push_to_a_signing_ven_is_signed_and_its_answers_must_be(
+    tmp_path: Path, vtn_pki: TestPKI
+) -> None:
+    key_type = KeyType.RSA
+    vtn_credentials = vtn_pki.vtn(key_type)
+    ven_credentials = vtn_pki.ven("ven1", key_type)
+    clock = real_time_clock()
+    ven_signer = signer_of(ven_credentials, clock)
+    verifier = SignatureVerifier(ReplayGuard(clock=clock), clock=clock)
+    async with (
+        push_ven(ssl_context=server_context(ven_credentials, vtn_pki)) as endpoint,
+        running_vtn(
+            tmp_path,
+            config=push_config(),
+            clock=clock,
+            ssl_context=server_context(vtn_credentials, vtn_pki),
+            push_ssl_context=client_context(vtn_credentials, vtn_pki),
+            signer=signer_of(vtn_credentials, clock),
+        ) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        ven = await register_push(
+            session,
+            server,
+            endpoint.url,
+            ssl_context=client_context(ven_credentials, vtn_pki),
+            signer=ven_signer,
+        )
+        assert ven.ven_id is not None
+        unsigned_answer = opt_in(ven.ven_id)
+        endpoint.answer = unsigned_answer
+        first_event = await create_event(server)
+
+        async def got_events(count: int) -> Callable[[], Awaitable[bool]]:
+            async def got() -> bool:
+                return len(endpoint.delivered_of(OadrDistributeEvent)) >= count and not await queue(
+                    server, ven
+                )
+
+            return got
+
+        await eventually(await got_events(1), "the first event was pushed")
+        # everything pushed carries the VTN's signature
+        for request in endpoint.delivered:
+            verified = verifier.parse(request.raw, certificate=vtn_credentials.certificate)
+            assert type(verified) is type(request.payload)
+        # the unsigned answer in the body was refused: nothing recorded
+        assert await server.vtn.events.responses(first_event) == []
+
+        def signed_answer(service: str, payload: Payload) -> bytes | None:
+            answer = unsigned_answer(service, payload)
+            return None if answer is None else ven_signer.sign(answer)
+
+        endpoint.answer = signed_answer
+        second_event = await create_event(server)
+
+        async def answered() -> bool:
+            return bool(await server.vtn.events.responses(second_event))
+
+        await eventually(answered, "the signed answer was recorded")
+        [response] = await server.vtn.events.responses(second_event)
+        assert response.opt_type == OptType.OPT_IN
+        # the second distribution carried both events: the signed answer covers the first too
+        assert [r.ven_id for r in await server.vtn.events.responses(first_event)] == [ven.ven_id]
