@@ -185,8 +185,15 @@ class VtnRegistrations:
 
     async def on_canceled(self, message: OadrCanceledPartyRegistration) -> OadrResponse:
         """The VEN confirms the VTN's cancellation; the registration ends (if the VEN reports an
-        error instead, the registration stays and the cancellation stays requested)."""
+        error instead, the registration stays and the cancellation stays requested). Unasked, it
+        is out of sequence (450)."""
         ven = await require_registered(self._context, message.ven_id)
+        if not ven.cancel_requested:
+            raise refuse(
+                ResponseCode.OUT_OF_SEQUENCE,
+                "the VTN did not ask to end this registration "
+                "(a VEN ends one with oadrCancelPartyRegistration)",
+            )
         if message.registration_id is not None and message.registration_id != ven.registration_id:
             raise refuse(
                 ResponseCode.INVALID_ID,

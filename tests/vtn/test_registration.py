@@ -851,3 +851,21 @@ async def test_n1_0030_a_cancelled_ven_may_register_again(tmp_path: Path) -> Non
         assert again.ei_response.response_code == ResponseCode.OK
         assert again.registration_id not in (None, old_registration)
         assert [type(message) for message in await ven.drain()] == [OadrRegisterReport]
+
+
+async def test_an_unasked_canceled_party_registration_is_out_of_sequence(tmp_path: Path) -> None:
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = VenClient(session, server.url)
+        await ven.register()
+        assert ven.ven_id is not None
+        answer = await ven.post(
+            "EiRegisterParty",
+            OadrCanceledPartyRegistration(
+                ei_response=ok("nobody-asked"), registration_id=ven.registration_id, ven_id=ven.ven_id
+            ),
+        )
+        assert code_of(answer) == ResponseCode.OUT_OF_SEQUENCE
+        record = await server.vtn.registrations.get(ven.ven_id)
+        assert record is not None
+        assert record.registered
+        assert "registration_cancelled" not in server.recorder.calls
