@@ -107,22 +107,22 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-async def create_schema(dsn: str, schema: str) -> None:
-    """Create ``schema`` if it does not exist."""
+async def _run(dsn: str, sql: str) -> None:
     connection = await asyncpg.connect(dsn, timeout=_CONNECT_TIMEOUT)
     try:
-        await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        await connection.execute(sql)
     finally:
         await connection.close()
+
+
+async def create_schema(dsn: str, schema: str) -> None:
+    """Create ``schema`` if it does not exist."""
+    await _run(dsn, f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
 
 
 async def drop_schema(dsn: str, schema: str) -> None:
     """Drop ``schema`` and everything in it, if it exists."""
-    connection = await asyncpg.connect(dsn, timeout=_CONNECT_TIMEOUT)
-    try:
-        await connection.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
-    finally:
-        await connection.close()
+    await _run(dsn, f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
 
 
 @asynccontextmanager

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from pg import drop_schema, new_schema_name, pg_dsn_or_skip
@@ -21,6 +22,7 @@ from openadr_accel.vtn.store.postgres import PostgresStore
 from openadr_accel.vtn.store.sqlite import SqliteStore
 
 StoreOpener = Callable[..., Awaitable[Store]]
+S = TypeVar("S", bound=Store)
 
 
 @pytest.fixture
@@ -29,20 +31,30 @@ def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "vtn.db"
 
 
-@pytest.fixture
-async def open_sqlite(sqlite_path: Path) -> AsyncIterator[Callable[..., Awaitable[SqliteStore]]]:
-    """Opens SqliteStores on ``sqlite_path``."""
-    opened: list[SqliteStore] = []
+@asynccontextmanager
+async def _opening(make: Callable[..., S]) -> AsyncIterator[Callable[..., Awaitable[S]]]:
+    """An opener of stores made by ``make`` (keyword arguments passed on); closes them all at
+    the end of the block."""
+    opened: list[S] = []
 
-    async def open_store(**options: Any) -> SqliteStore:
-        store = SqliteStore(sqlite_path, **options)
+    async def open_store(**options: Any) -> S:
+        store = make(**options)
         await store.open()
         opened.append(store)
         return store
 
-    yield open_store
-    for store in opened:
-        await store.close()
+    try:
+        yield open_store
+    finally:
+        for store in opened:
+            await store.close()
+
+
+@pytest.fixture
+async def open_sqlite(sqlite_path: Path) -> AsyncIterator[Callable[..., Awaitable[SqliteStore]]]:
+    """Opens SqliteStores on ``sqlite_path``."""
+    async with _opening(lambda **options: SqliteStore(sqlite_path, **options)) as opener:
+        yield opener
 
 
 @pytest.fixture
@@ -61,17 +73,8 @@ async def pg_schema() -> AsyncIterator[tuple[str, str]]:
 async def open_pg(pg_schema: tuple[str, str]) -> AsyncIterator[Callable[..., Awaitable[PostgresStore]]]:
     """Opens PostgresStores (each with its own pool, like separate processes) on ``pg_schema``."""
     dsn, schema = pg_schema
-    opened: list[PostgresStore] = []
-
-    async def open_store(**options: Any) -> PostgresStore:
-        store = PostgresStore(dsn, schema=schema, **options)
-        await store.open()
-        opened.append(store)
-        return store
-
-    yield open_store
-    for store in opened:
-        await store.close()
+    async with _opening(lambda **options: PostgresStore(dsn, schema=schema, **options)) as opener:
+        yield opener
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
