@@ -162,6 +162,12 @@ class Dispatcher:
             self._error_answer(None, ResponseCode.INVALID_DATA.value, description), sign=False
         )
 
+    def unreadable(self, description: str) -> bytes:
+        """The answer to a request whose body could not be read (454)."""
+        return self._encode(
+            self._error_answer(None, ResponseCode.INVALID_DATA.value, description), sign=False
+        )
+
     async def outbound(self, ven: VenRecord, message: QueuedMessage) -> bytes:
         """The document for a queued message, as it goes out now (signed if negotiated)."""
         if message.kind == MessageKind.DISTRIBUTE_EVENTS:

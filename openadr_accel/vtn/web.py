@@ -37,6 +37,12 @@ def build_app(config: VtnConfig, dispatcher: Dispatcher) -> web.Application:
             data = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return web.Response(body=dispatcher.too_large(), content_type=_XML)
+        except web.RequestPayloadError as exc:  # a broken content (or transfer) encoding
+            response = web.Response(
+                body=dispatcher.unreadable(f"the body cannot be read: {exc}"), content_type=_XML
+            )
+            response.force_close()  # the rest of the body cannot be read either: no keep-alive
+            return response
         transport = request.transport
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
         peer = Peer(
