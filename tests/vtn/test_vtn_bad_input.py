@@ -8,6 +8,7 @@ request the VTN still serves a registered VEN.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -372,3 +373,61 @@ async def test_bad_document_does_not_disturb_queued_messages(tmp_path: Path) -> 
         assert reply.code() == ResponseCode.INVALID_DATA
         [distribution] = await c.ven.drain()
         assert isinstance(distribution, OadrDistributeEvent)
+
+
+def exactly(ven_id: str, size: int) -> bytes:
+    data = poll_bytes(ven_id)
+    filler = size - len(data) - len(b"<!---->")
+    assert filler >= 0
+    padded = data.replace(b"<oadr:oadrPayload", b"<!--" + b"x" * filler + b"--><oadr:oadrPayload", 1)
+    assert len(padded) == size
+    return padded
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_size_cap_boundary(tmp_path: Path, chunked: bool) -> None:
+    async with client(tmp_path, config=small_cap_config()) as c:
+        assert c.ven.ven_id is not None
+
+        def body(data: bytes) -> object:
+            if not chunked:
+                return data
+
+            async def chunks() -> AsyncIterator[bytes]:
+                for start in range(0, len(data), 100):
+                    yield data[start : start + 100]
+
+            return chunks()
+
+        over = await c.raw("OadrPoll", body(exactly(c.ven.ven_id, SMALL_CAP + 1)))
+        assert over.code() == ResponseCode.INVALID_DATA
+        at = await c.raw("OadrPoll", body(exactly(c.ven.ven_id, SMALL_CAP)))
+        assert isinstance(at.payload(), OadrRegisterReport)
+
+
+async def test_compressed_body_over_the_cap_is_454(tmp_path: Path) -> None:
+    async with client(tmp_path, config=small_cap_config()) as c:
+        assert c.ven.ven_id is not None
+        bomb = gzip.compress(oversized(c.ven.ven_id) + b" " * 1_000_000)
+        assert len(bomb) < SMALL_CAP
+        async with c.session.post(
+            c.url("OadrPoll"),
+            data=bomb,
+            headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
+        ) as response:
+            reply = Reply(response.status, response.content_type, await response.read())
+        assert reply.code() == ResponseCode.INVALID_DATA
+        await c.still_serving()
+
+
+async def test_body_with_a_broken_content_encoding_gets_an_openadr_answer(tmp_path: Path) -> None:
+    async with client(tmp_path) as c:
+        assert c.ven.ven_id is not None
+        async with c.session.post(
+            c.url("OadrPoll"),
+            data=b"this is not gzip at all",
+            headers={"Content-Type": "application/xml", "Content-Encoding": "gzip"},
+        ) as response:
+            reply = Reply(response.status, response.content_type, await response.read())
+        assert reply.code() == ResponseCode.INVALID_DATA
+        await c.still_serving()
