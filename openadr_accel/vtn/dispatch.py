@@ -249,12 +249,16 @@ class Dispatcher:
         """The answer of the request's type carrying an error code."""
         ven_id = None if request is None else payload_ven_id(request)
         request_id = _request_id(request)
+        try:
+            response_code = ResponseCode(code)
+        except ValueError:  # a handler's error with something that is no response code
+            response_code = ResponseCode.INTERNAL_SERVER_ERROR
         response = EiResponse(
-            response_code=ResponseCode(code), request_id=request_id, response_description=description[:1000]
+            response_code=response_code, request_id=request_id, response_description=description[:1000]
         )
         match request:
             case OadrQueryRegistration() | OadrCreatePartyRegistration():
-                return self._registrations.created(request_id, None, ResponseCode(code), description[:1000])
+                return self._registrations.created(request_id, None, response_code, description[:1000])
             case OadrCancelPartyRegistration():
                 return OadrCanceledPartyRegistration(
                     ei_response=response, registration_id=request.registration_id, ven_id=ven_id
