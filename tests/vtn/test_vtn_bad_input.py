@@ -431,3 +431,32 @@ async def test_body_with_a_broken_content_encoding_gets_an_openadr_answer(tmp_pa
             reply = Reply(response.status, response.content_type, await response.read())
         assert reply.code() == ResponseCode.INVALID_DATA
         await c.still_serving()
+
+
+@pytest.mark.parametrize("response_code", ["nope", "4690", ""])
+async def test_handler_error_with_an_invalid_response_code_is_answered_500(
+    tmp_path: Path, response_code: str
+) -> None:
+    async def confused(*args: object) -> None:
+        error = RemoteProtocolError("the vendor's own code")
+        error.response_code = response_code
+        raise error
+
+    async with (
+        running_vtn(tmp_path, handlers=VtnHandlers(on_opt=confused)) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        ven = VenClient(session, server.url)
+        assert (await ven.register()).ei_response.response_code == ResponseCode.OK
+        assert ven.ven_id is not None
+        answer = await ven.post("EiOpt", create_opt(ven.ven_id))
+        assert isinstance(answer, OadrCreatedOpt)
+        assert answer.ei_response.response_code == ResponseCode.INTERNAL_SERVER_ERROR
+
+    (tmp_path / "registration").mkdir()
+    async with (
+        running_vtn(tmp_path / "registration", handlers=VtnHandlers(on_registered=confused)) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        created = await VenClient(session, server.url).register(ven_name="unlucky")
+        assert created.ei_response.response_code == ResponseCode.INTERNAL_SERVER_ERROR
