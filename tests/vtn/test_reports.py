@@ -751,3 +751,43 @@ async def test_canceled_report_does_not_confirm_a_piggy_back_cancel_not_sent_yet
         assert answer.ei_response.response_code == ResponseCode.OK
         assert answer.cancel_report is not None
         assert answer.cancel_report.report_request_ids == (riding.report_request_id,)
+
+
+async def test_delayed_periodic_report_r1_3025(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        later = START + timedelta(minutes=10)
+        record = await requested(
+            f, start=later, granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        interval = record.request.report_specifier.report_interval
+        assert interval is not None
+        assert interval.dtstart == later
+        assert interval.duration == timedelta(0)  # open-ended
+        f.server.clock.advance(timedelta(minutes=11))
+        for number in range(2):
+            answer = await f.update(data_report(record.report_request_id), request_id=f"up-{number}")
+            assert answer.ei_response.response_code == ResponseCode.OK
+            f.server.clock.advance(timedelta(minutes=1))
+        assert await f.state(record.report_request_id) == ReportRequestState.CREATED
+
+
+async def test_short_report_ends_by_itself_r1_3027(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(
+            f,
+            start=START,
+            duration=timedelta(minutes=2),
+            granularity=timedelta(minutes=1),
+            report_back_duration=timedelta(minutes=1),
+        )
+        f.server.clock.advance(timedelta(minutes=1))
+        first = await f.update(data_report(record.report_request_id), request_id="up-1")
+        assert first.ei_response.response_code == ResponseCode.OK
+        assert await f.state(record.report_request_id) == ReportRequestState.CREATED
+        f.server.clock.advance(timedelta(minutes=1))  # the report interval is over
+        last = await f.update(data_report(record.report_request_id), request_id="up-2")
+        assert last.ei_response.response_code == ResponseCode.OK
+        assert await f.state(record.report_request_id) == ReportRequestState.COMPLETED
+        after = await f.update(data_report(record.report_request_id), request_id="up-3")
+        assert after.ei_response.response_code == ResponseCode.INVALID_ID
+        assert await f.data_count() == 2
