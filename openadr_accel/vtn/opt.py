@@ -60,15 +60,24 @@ class VtnOpts:
         )
 
     async def on_cancel_opt(self, message: OadrCancelOpt) -> OadrCanceledOpt:
-        """Remove an opt; an optID this VEN does not hold is answered 452."""
+        """Remove an opt; an optID this VEN does not hold is answered 452. An opt that named an
+        event no longer stands for the VEN's answer to it (rule 206 no longer applies)."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
-        if not await context.store.delete_opt(ven.ven_id, message.opt_id):
-            raise refuse(
-                ResponseCode.INVALID_ID,
-                f"venID {ven.ven_id!r} holds no opt {message.opt_id!r}",
-                element="optID",
-            )
+        store = context.store
+        async with store.transaction():
+            opt = await store.get_opt(ven.ven_id, message.opt_id)
+            if opt is None:
+                raise refuse(
+                    ResponseCode.INVALID_ID,
+                    f"venID {ven.ven_id!r} holds no opt {message.opt_id!r}",
+                    element="optID",
+                )
+            await store.delete_opt(ven.ven_id, message.opt_id)
+            if opt.qualified_event_id is not None:
+                answer = await store.get_event_response(ven.ven_id, opt.qualified_event_id.event_id)
+                if answer is not None and answer.opt_id == opt.opt_id:
+                    await store.delete_event_response(ven.ven_id, answer.event_id)
         await call_handler(context.handlers.on_opt_cancelled, ven.ven_id, message.opt_id)
         return OadrCanceledOpt(
             ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),

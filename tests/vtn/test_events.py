@@ -17,6 +17,7 @@ from openadr_accel.model import (
     EiTarget,
     EventResponse,
     EventStatus,
+    OadrCancelOpt,
     OadrCreatedEvent,
     OadrCreatedOpt,
     OadrCreateOpt,
@@ -651,6 +652,32 @@ async def test_e1_1060_e1_1065_rule_206_an_opt_overrides_later_created_event(tmp
         assert isinstance(from_created[0], EventResponseRecord)
         assert (from_created[0].opt_type, from_created[1]) == (OptType.OPT_IN, True)
         assert from_created[0].source == EventResponseSource.CREATED_EVENT
+
+
+async def test_cancelling_the_opt_lifts_rule_206(tmp_path: Path) -> None:
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = await registered(session, server, "ven-a")
+        await server.vtn.events.create(signals=[simple()], start=START + HOUR, event_id="e")
+        await ven.post(
+            "EiOpt",
+            OadrCreateOpt(
+                opt_id="opt-e",
+                opt_type=OptType.OPT_OUT,
+                opt_reason=OptReason.PARTICIPATING,
+                ven_id="ven-a",
+                created_date_time=START,
+                request_id="opt-req",
+                qualified_event_id=QualifiedEventID(event_id="e", modification_number=0),
+            ),
+        )
+        cancelled = await ven.post("EiOpt", OadrCancelOpt(request_id="c", opt_id="opt-e", ven_id="ven-a"))
+        assert code_of(cancelled) == ResponseCode.OK
+        assert await server.vtn.events.responses("e") == []
+
+        assert code_of(await created_event(ven, response("e", 0, OptType.OPT_IN))) == ResponseCode.OK
+        [record] = await server.vtn.events.responses("e")
+        assert (record.opt_type, record.source) == (OptType.OPT_IN, EventResponseSource.CREATED_EVENT)
+        assert server.recorder.calls["event_response"][-1][1] is False
 
 
 # -- the operator API's refusals ---------------------------------------------------------------------

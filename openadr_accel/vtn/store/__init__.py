@@ -7,6 +7,7 @@
 
 from .base import Store
 from .blobs import StoreCorruptError
+from .errors import StoreUnavailableError
 from .records import (
     EventResponseRecord,
     EventResponseSource,
@@ -27,6 +28,7 @@ __all__ = [
     "ReportRequestState",
     "Store",
     "StoreCorruptError",
+    "StoreUnavailableError",
     "StoredReport",
     "VenRecord",
 ]

@@ -301,6 +301,8 @@ class Statements:
         f"SELECT {_RESPONSE_COLUMNS} FROM vtn_event_responses WHERE ven_id = ? ORDER BY ven_id, event_id"
     )
 
+    delete_event_response: str = "DELETE FROM vtn_event_responses WHERE ven_id = ? AND event_id = ?"
+
     save_opt: str = _upsert("vtn_opts", "ven_id, opt_id, body", "ven_id, opt_id")
     get_opt: str = "SELECT body FROM vtn_opts WHERE ven_id = ? AND opt_id = ?"
     delete_opt: str = "DELETE FROM vtn_opts WHERE ven_id = ? AND opt_id = ?"
@@ -613,6 +615,10 @@ class SqlStore(ABC):
         """One of a VEN's opts, or None."""
         row = await self._fetchrow(self._sql.get_opt, (ven_id, opt_id))
         return None if row is None else load_opt(row[0])
+
+    async def delete_event_response(self, ven_id: str, event_id: str) -> bool:
+        """Forget a VEN's answer to an event; returns whether there was one."""
+        return await self._execute(self._sql.delete_event_response, (ven_id, event_id)) > 0
 
     async def delete_opt(self, ven_id: str, opt_id: str) -> bool:
         """Remove one of a VEN's opts; returns whether it existed."""

@@ -15,6 +15,8 @@ Rules every implementation keeps:
   nothing), unless it runs inside :meth:`Store.transaction`, whose end makes it durable.
 - :meth:`Store.transaction` makes the writes of its body atomic: all or none. Bodies await only
   store methods (no network, no handlers), so an embedded store may run them without yielding.
+  A nested transaction joins the outer one (no savepoints): its writes commit or roll back with
+  the outer body's.
 - :meth:`Store.dequeue` and :meth:`Store.claim_push` hand each queued message to one caller only,
   even across processes.
 - Lists come back in a stable order: VENs by venID, events by start then eventID, queue entries
@@ -99,6 +101,9 @@ class Store(Protocol):
     async def get_event_response(self, ven_id: str, event_id: str) -> EventResponseRecord | None:
         """A VEN's latest answer to an event, or None."""
 
+    async def delete_event_response(self, ven_id: str, event_id: str) -> bool:
+        """Forget a VEN's answer to an event; returns whether there was one."""
+
     async def list_event_responses(
         self, *, event_id: str | None = None, ven_id: str | None = None
     ) -> list[EventResponseRecord]:
@@ -133,9 +138,10 @@ class Store(Protocol):
         """Remove and return the oldest message waiting for a VEN, or None."""
 
     async def claim_push(self, *, now: datetime, lease_until: datetime, limit: int) -> list[QueuedMessage]:
-        """Claim up to ``limit`` messages due for a push attempt (oldest first, at most one per VEN),
-        for VENs that are registered in push mode. A claimed message is not handed out again
-        before ``lease_until`` unless :meth:`reschedule` or :meth:`delete_message` settles it."""
+        """Claim up to ``limit`` messages due for a push attempt, for VENs registered in push mode:
+        the oldest message of each such VEN, and nothing more of a VEN while one of its messages
+        is claimed (so a VEN gets its messages in order). A claimed message is not handed out
+        again before ``lease_until`` unless :meth:`reschedule` or :meth:`delete_message` settles it."""
 
     async def reschedule(self, message_id: int, *, attempts: int, next_attempt_at: datetime) -> None:
         """Release a claimed message for another attempt at ``next_attempt_at``."""

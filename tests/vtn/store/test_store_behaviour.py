@@ -382,6 +382,15 @@ async def test_event_responses_upsert_per_ven_and_event(store: Store) -> None:
     assert await store.get_event_response("VEN-1", "event-1") is None
 
 
+async def test_delete_event_response(store: Store) -> None:
+    await store.save_event_response(answer("ven-1", "event-1"))
+    await store.save_event_response(answer("ven-1", "event-2"))
+    assert await store.delete_event_response("ven-1", "event-1") is True
+    assert await store.delete_event_response("ven-1", "event-1") is False
+    assert await store.get_event_response("ven-1", "event-1") is None
+    assert [record.event_id for record in await store.list_event_responses()] == ["event-2"]
+
+
 async def test_event_responses_filters_and_order(store: Store) -> None:
     records = [
         answer("ven-2", "event-1"),
