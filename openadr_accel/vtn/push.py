@@ -83,7 +83,11 @@ class PushWorker:
             try:
                 while True:
                     self._context.push_wakeup.clear()
-                    delivered = await self.deliver_due()
+                    try:
+                        delivered = await self.deliver_due()
+                    except Exception:  # the store is away, say: log, wait a scan interval, go on
+                        logger.exception("a push round failed")
+                        delivered = 0
                     if delivered:
                         continue  # more may be due at once
                     with contextlib.suppress(TimeoutError):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..errors import LocalProtocolError
+from ..errors import LocalProtocolError, OpenADRError
 from ..model import (
     METADATA_REPORT_SPECIFIER_ID,
     UNSOLICITED_REPORT_REQUEST_ID,
@@ -35,6 +36,8 @@ from .report_requests import OPEN_STATES, Trigger, data_trigger, next_state
 from .store import ReportRequestRecord, ReportRequestState, StoredReport, VenRecord
 
 __all__ = ["RequestOffered", "VtnReports", "report_request"]
+
+logger = logging.getLogger("openadr_accel.vtn")
 
 
 def report_request(
@@ -244,9 +247,14 @@ class VtnReports:
             offered = {report.report_specifier_id: report for report in message.reports}
             for request in requests:
                 if request.report_specifier.report_specifier_id not in offered:
-                    raise LocalProtocolError(
-                        f"the capabilities handler asked for report "
-                        f"{request.report_specifier.report_specifier_id!r}, which the VEN did not offer"
+                    logger.error(
+                        "the capabilities handler asked %s for report %r, which it did not offer",
+                        ven.ven_id,
+                        request.report_specifier.report_specifier_id,
+                    )
+                    raise OpenADRError(
+                        "the VTN's application asked for a report the VEN did not offer",
+                        response_code=ResponseCode.INTERNAL_SERVER_ERROR.value,
                     )
             async with context.store.transaction():
                 for request in requests:

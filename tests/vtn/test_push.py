@@ -657,3 +657,22 @@ async def test_push_to_a_signing_ven_is_signed_and_its_answers_must_be(
         assert response.opt_type == OptType.OPT_IN
         # the second distribution carried both events: the signed answer covers the first too
         assert [r.ven_id for r in await server.vtn.events.responses(first_event)] == [ven.ven_id]
+
+
+async def test_the_push_worker_outlives_a_store_outage(tmp_path: Path) -> None:
+    async with (
+        push_ven() as endpoint,
+        running_vtn(tmp_path, config=push_config()) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        await register_push(session, server, endpoint.url)
+        store = server.vtn.store
+        await store.close()  # every push round fails now (StoreUnavailableError)
+        await asyncio.sleep(0.3)
+        await store.open()
+        await create_event(server)
+
+        async def got_event() -> bool:
+            return bool(endpoint.delivered_of(OadrDistributeEvent))
+
+        await eventually(got_event, "delivery after the store came back")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -791,3 +791,22 @@ async def test_short_report_ends_by_itself_r1_3027(tmp_path: Path) -> None:
         after = await f.update(data_report(record.report_request_id), request_id="up-3")
         assert after.ei_response.response_code == ResponseCode.INVALID_ID
         assert await f.data_count() == 2
+
+
+async def test_a_capabilities_handler_asking_for_an_unoffered_report_is_our_fault_500(tmp_path: Path) -> None:
+    async def capabilities(ven: VenRecord, reports: Sequence[OadrReport]) -> Sequence[OadrReportRequest]:
+        return [
+            replace(
+                report_request(reports[0]),
+                report_specifier=replace(
+                    report_request(reports[0]).report_specifier, report_specifier_id="not-offered"
+                ),
+            )
+        ]
+
+    async with flow(
+        tmp_path, handlers=VtnHandlers(on_report_capabilities=capabilities), register_reports=False
+    ) as f:
+        registered = await f.register_reports(ven_capabilities())
+        assert registered.ei_response.response_code == ResponseCode.INTERNAL_SERVER_ERROR
+        assert await f.server.vtn.reports.requests(f.ven_id) == []
