@@ -4,8 +4,8 @@ Every callback is optional and async, and runs after the change it reports was s
 callback that raises an :class:`~openadr_accel.errors.OpenADRError` makes the VTN answer the
 request with that error's response code; any other exception is logged with its traceback and
 answered with response code 500, never as an HTTP error. Either way the stored change stands:
-callbacks are told of what happened, they do not decide it (registration policies and
-``on_report_capabilities`` are the callbacks that decide, and they run before anything is stored).
+callbacks are told of what happened, they do not decide it. (A registration policy decides
+before anything is stored; ``on_report_capabilities`` decides which reports to request.)
 
 Example::
 
