@@ -15,12 +15,10 @@ from pathlib import Path
 
 import aiohttp
 from test_vtn_flow import telemetry_metadata
-from vtn_harness import VenClient, ok
+from vtn_harness import VenClient, answer_event
 from vtn_process import cli, free_port, vtn_process
 
 from openadr_accel.model import (
-    EventResponse,
-    OadrCreatedEvent,
     OadrCreateOpt,
     OadrCreateReport,
     OadrDistributeEvent,
@@ -28,7 +26,6 @@ from openadr_accel.model import (
     OadrResponse,
     OptReason,
     OptType,
-    QualifiedEventID,
     ResponseCode,
 )
 from openadr_accel.vtn import VTN, OpenRegistration, VtnConfig
@@ -78,18 +75,7 @@ async def test_sigkill_mid_traffic_loses_nothing_acknowledged(tmp_path: Path) ->
                 assert isinstance(distribution, OadrDistributeEvent)
                 answer = await ven.post(
                     "EiEvent",
-                    OadrCreatedEvent(
-                        ei_response=ok(distribution.request_id),
-                        ven_id=ven.ven_id,  # type: ignore[arg-type]
-                        event_responses=(
-                            EventResponse(
-                                response_code=ResponseCode.OK,
-                                request_id=distribution.request_id,
-                                qualified_event_id=QualifiedEventID(event_id=event_id, modification_number=0),
-                                opt_type=OptType.OPT_IN,
-                            ),
-                        ),
-                    ),
+                    answer_event(ven.ven_id, distribution.request_id, event_id),
                 )
                 assert isinstance(answer, OadrResponse)
                 assert answer.ei_response.response_code == ResponseCode.OK

@@ -13,16 +13,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 from pg import dsn_with_search_path, fresh_schema, pg_dsn_or_skip
-from vtn_harness import VenClient, ok
+from vtn_harness import VenClient, answer_event
 from vtn_process import vtn_process
 
 from openadr_accel import xml
 from openadr_accel.clock import system_clock
 from openadr_accel.model import (
     EiTarget,
-    EventResponse,
     OadrCancelPartyRegistration,
-    OadrCreatedEvent,
     OadrCreateOpt,
     OadrCreateReport,
     OadrDistributeEvent,
@@ -30,7 +28,6 @@ from openadr_accel.model import (
     OadrResponse,
     OptReason,
     OptType,
-    QualifiedEventID,
     ResponseCode,
     SignalType,
 )
@@ -98,18 +95,7 @@ async def test_an_event_created_through_one_reaches_a_ven_polling_the_other(tmp_
                 ven_1.base_url = url_a
                 answer = await ven_1.post(
                     "EiEvent",
-                    OadrCreatedEvent(
-                        ei_response=ok(distribution.request_id),
-                        ven_id=ven_1.ven_id,  # type: ignore[arg-type]
-                        event_responses=(
-                            EventResponse(
-                                response_code=ResponseCode.OK,
-                                request_id=distribution.request_id,
-                                qualified_event_id=QualifiedEventID(event_id=event_id, modification_number=0),
-                                opt_type=OptType.OPT_IN,
-                            ),
-                        ),
-                    ),
+                    answer_event(ven_1.ven_id, distribution.request_id, event_id),
                 )
                 assert isinstance(answer, OadrResponse)
                 assert answer.ei_response.response_code == ResponseCode.OK

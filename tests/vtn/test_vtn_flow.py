@@ -7,13 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
-from vtn_harness import START, VenClient, ok, running_vtn
+from vtn_harness import START, VenClient, answer_event, ok, running_vtn
 
 from openadr_accel.model import (
     EiTarget,
-    EventResponse,
     EventStatus,
-    OadrCreatedEvent,
     OadrCreatedOpt,
     OadrCreatedReport,
     OadrCreateOpt,
@@ -91,18 +89,7 @@ async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:
 
         answer = await ven.post(
             "EiEvent",
-            OadrCreatedEvent(
-                ei_response=ok(distribution.request_id),
-                ven_id=ven.ven_id,
-                event_responses=(
-                    EventResponse(
-                        response_code=ResponseCode.OK,
-                        request_id=distribution.request_id,
-                        qualified_event_id=QualifiedEventID(event_id=event_id, modification_number=0),
-                        opt_type=OptType.OPT_IN,
-                    ),
-                ),
-            ),
+            answer_event(ven.ven_id, distribution.request_id, event_id),
         )
         assert isinstance(answer, OadrResponse)
         assert answer.ei_response.response_code == ResponseCode.OK

@@ -18,12 +18,16 @@ import aiohttp
 from openadr_accel import xml
 from openadr_accel.model import (
     EiResponse,
+    EventResponse,
+    OadrCreatedEvent,
     OadrCreatedPartyRegistration,
     OadrCreatePartyRegistration,
     OadrPoll,
     OadrResponse,
+    OptType,
     Payload,
     ProfileName,
+    QualifiedEventID,
     ResponseCode,
     TransportName,
 )
@@ -141,6 +145,31 @@ class VenClient:
 
 def ok(request_id: str = "") -> EiResponse:
     return EiResponse(response_code=ResponseCode.OK, request_id=request_id)
+
+
+def answer_event(
+    ven_id: str | None,
+    request_id: str,
+    event_id: str,
+    opt_type: OptType = OptType.OPT_IN,
+    modification_number: int = 0,
+) -> OadrCreatedEvent:
+    """An oadrCreatedEvent with one eventResponse (200) to one event of an oadrDistributeEvent."""
+    assert ven_id is not None
+    return OadrCreatedEvent(
+        ei_response=ok(request_id),
+        ven_id=ven_id,
+        event_responses=(
+            EventResponse(
+                response_code=ResponseCode.OK,
+                request_id=request_id,
+                qualified_event_id=QualifiedEventID(
+                    event_id=event_id, modification_number=modification_number
+                ),
+                opt_type=opt_type,
+            ),
+        ),
+    )
 
 
 @dataclass
