@@ -17,7 +17,10 @@ signing is VEN work and is not inside the measured latency.
 
 Phases:
 
-1. connect every VEN;
+1. connect every VEN; for a server that verifies signatures (``check_refusals``: ours and
+   OpenLEADR in the secure mode), check that it does: a poll whose SignatureValue has one
+   character changed and a replayed poll must be refused, a fresh poll accepted (so that no
+   server is timed skipping its checks);
 2. warm-up: every VEN polls at least once, then polls go on until the warm-up's time or request
    count is used up. Every warm-up answer gets the **full check**: our parser (XSD validation and
    decoding into our model) and, for a server that signs (ours and OpenLEADR in the secure mode),
@@ -394,6 +397,40 @@ class Ven:
             self.client.connection = None
 
 
+def accepted(status: int, answer: bytes, ven: Ven) -> bool:
+    try:
+        light_check(status, answer, ven.ven_id, ven.signed_answers)
+    except Failure:
+        return False
+    return True
+
+
+async def refusal_checks(ven: Ven, phase: Phase) -> None:
+    """The server really checks signatures: a poll whose SignatureValue has one character
+    changed, and a second delivery of a signed poll, must not be answered 200 (a first delivery
+    must). For the servers that verify (ours, OpenLEADR), in the secure mode, before the warm-up."""
+    marker = b"<ds:SignatureValue>"
+    data = ven.poll()
+    at = data.index(marker) + len(marker)
+    tampered = data[:at] + (b"B" if data[at : at + 1] == b"A" else b"A") + data[at + 1 :]
+    fresh = ven.poll()
+    for label, body, expected in (
+        ("a poll with a broken signature", tampered, False),
+        ("a signed poll", fresh, True),
+        ("a replayed poll (the same signed poll again)", fresh, False),
+    ):
+        phase.issued += 1
+        try:
+            status, answer = await ven.client.post(body, ven.timeout)
+        except Exception as exc:
+            phase.fail(ven.ven_id, f"refusal check, {label}: {type(exc).__name__}: {exc}")
+            await ven._reset()
+            continue
+        if accepted(status, answer, ven) != expected:
+            verdict = "was answered oadrResponse 200" if not expected else "was refused"
+            phase.fail(ven.ven_id, f"refusal check: {label} {verdict}")
+
+
 async def run_phase(vens: list[Ven], phase: Phase, at_least_once: bool, grace: float) -> bool:
     """Run every VEN through ``phase``; False if it overran its bound (then it is cancelled)."""
     phase.begin()
@@ -456,6 +493,8 @@ async def main_async(config: Json) -> int:
     try:
         # 2. warm-up, full checks
         warm = Phase(int(config["warmup_requests"]), float(config["warmup_seconds"]), full_check=True)
+        if config.get("check_refusals"):
+            await refusal_checks(vens[0], warm)
         cpu0 = time.process_time()
         finished = await run_phase(vens, warm, at_least_once=True, grace=timeout + 5)
         warm_elapsed = time.perf_counter() - warm.start

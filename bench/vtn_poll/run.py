@@ -30,7 +30,7 @@ PyPI the first time (to build OpenLEADR's environment)::
     python bench/vtn_poll/run.py                 # 3 rounds, 4 s per phase, about 4 min
     python bench/vtn_poll/run.py --quick         # 1 round, 1.5 s per phase: a smoke run
     python bench/vtn_poll/run.py --modes plain --servers ours,bare --quick
-    python bench/vtn_poll/run.py --profile       # our VTN only: where a poll's time goes
+    python bench/vtn_poll/run.py --profile       # our VTN only: where a poll's time goes (py-spy)
 
 Not a test and not run in CI (``tests/test_bench_vtn_poll.py`` runs a tiny smoke version).
 """
@@ -48,6 +48,7 @@ import os
 import platform
 import pstats
 import select
+import shutil
 import signal
 import statistics
 import subprocess
@@ -301,7 +302,11 @@ def run_phase(
     directory: Path,
     args: argparse.Namespace,
     profile_path: Path | None = None,
+    profiler: str = "cprofile",
 ) -> PhaseResult:
+    """One generator run against ``server``. With ``profile_path``, the server is profiled during
+    the measured phase: by cProfile inside it, or by py-spy (``profiler="py-spy"``) from outside
+    (raw collapsed stacks, for :func:`py_spy_breakdown`)."""
     secure = config["mode"] == "secure"
     vens = phase_vens(config["mode"], name, args)
     phase: Json = {
@@ -311,6 +316,7 @@ def run_phase(
         "port": port,
         "path": POLL_PATH,
         "verify_signatures": secure and name != "bare",
+        "check_refusals": secure and name != "bare",
         "warmup_seconds": args.warmup,
         "warmup_requests": args.warmup_requests,
         "seconds": args.seconds,
@@ -325,20 +331,28 @@ def run_phase(
         f"load.py against {name}", [sys.executable, str(LOAD), str(phase_path)], directory / "load.log"
     )
     bound = args.warmup + args.seconds + 2 * args.timeout + 60
+    spy: subprocess.Popen[bytes] | None = None
     try:
         warm = generator.read(timeout=bound)
         if warm.get("event") == "result":  # could not even connect
             raise RuntimeError(f"load.py against {name}: {warm.get('error')}{generator.log_tail()}")
-        if profile_path is not None:
+        if profile_path is not None and profiler == "py-spy":
+            spy = start_py_spy(server.process.pid, profile_path, args.seconds, directory)
+        elif profile_path is not None:
             server.ask({"op": "profile", "action": "start"})
         cpu0 = server.ask({"op": "cpu"})["cpu"]
         generator.send("go")
         result = generator.read(timeout=bound)
         cpu1 = server.ask({"op": "cpu"})["cpu"]
-        if profile_path is not None:
+        if spy is not None:
+            spy.wait(timeout=args.seconds + 60)
+        elif profile_path is not None:
             server.ask({"op": "profile", "action": "stop", "path": str(profile_path)})
     finally:
         generator.close(timeout=10)
+        if spy is not None and spy.poll() is None:
+            spy.kill()
+            spy.wait()
     if result.get("error"):
         raise RuntimeError(f"load.py against {name}: {result['error']}")
     failures = int(result["failures"]) + int(warm["failures"])
@@ -538,10 +552,81 @@ PROFILE_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("      Signer.sign", "openadr_accel/security/signature.py", "sign"),
     ("web.serve (the VTN's aiohttp handler)", "openadr_accel/vtn/web.py", "serve"),
 )
+"""cProfile groups: (label, file suffix, function); cumulative time per poll."""
+
+PY_SPY_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "verify the poll's signature",
+        ("SignatureVerifier.verify (", "Dispatcher._authenticate (openadr_accel/vtn/dispatch.py"),
+    ),
+    ("sign the answer", ("Signer.sign (",)),
+    ("parse + XSD validation", ("parse_tree (openadr_accel/xml/parser.py",)),
+    ("decode into the model", ("decode (openadr_accel/xml/decode.py",)),
+    ("store (get_ven + dequeue, SQLite)", ("openadr_accel/vtn/store/",)),
+    ("serialize the answer", ("serialize (openadr_accel/xml/", "encode (openadr_accel/xml/encode.py")),
+    ("dispatcher, the rest", ("Dispatcher.handle (",)),
+    ("web.serve, the rest (Peer, Response)", ("build_app.<locals>.serve (",)),
+    ("TLS (asyncio sslproto, ssl)", ("asyncio/sslproto.py", "/ssl.py")),
+    ("  of which the socket write (send)", ("_SelectorSocketTransport.write (",)),
+    ("aiohttp + asyncio + sockets", ("",)),
+)
+"""py-spy categories, first match wins, checked against each sampled stack (collapsed, frames
+joined by ``;``). Stacks of the control thread are dropped."""
+
+
+def py_spy() -> str | None:
+    """py-spy's executable, if installed (next to this interpreter or on PATH)."""
+    beside = Path(sys.executable).with_name("py-spy")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("py-spy")
+
+
+def start_py_spy(pid: int, path: Path, seconds: float, directory: Path) -> subprocess.Popen[bytes]:
+    """Sample ``pid`` for ``seconds`` (250 Hz, without pausing it), collapsed stacks to ``path``."""
+    executable = py_spy()
+    assert executable is not None
+    argv = [executable, "record", "--pid", str(pid), "--rate", "250", "--duration", str(max(1, int(seconds)))]
+    argv += ["--format", "raw", "--nonblocking", "--output", str(path)]
+    log = open(directory / "py-spy.log", "wb")  # noqa: SIM115 (closed below, the child has a copy)
+    try:
+        return subprocess.Popen(argv, stdout=log, stderr=log)
+    finally:
+        log.close()
+
+
+def py_spy_breakdown(path: Path, us_per_poll: float) -> None:
+    """Where the server's time goes: sample shares of :data:`PY_SPY_CATEGORIES`, and the same
+    shares of the CPU µs per poll measured in that phase."""
+    counts = dict.fromkeys((label for label, _ in PY_SPY_CATEGORIES), 0)
+    total = 0
+    send = "_SelectorSocketTransport.write ("
+    for line in path.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        if not number.isdigit() or "control_loop (" in stack or "reader (" in stack:
+            continue
+        samples = int(number)
+        total += samples
+        for label, keys in PY_SPY_CATEGORIES:
+            if label.startswith("  of which"):
+                continue
+            if any(key in stack for key in keys):
+                counts[label] += samples
+                if label.startswith("aiohttp") and send in stack:
+                    counts["  of which the socket write (send)"] += samples
+                break
+    if not total:
+        print("    py-spy recorded no samples")
+        return
+    print(f"    {'':<40} {'share':>6} {'µs/poll':>8}   ({total} samples)")
+    for label, _ in PY_SPY_CATEGORIES:
+        share = counts[label] / total
+        print(f"    {label:<40} {100 * share:>5.1f}% {share * us_per_poll:>8.0f}")
 
 
 def profile_ours(args: argparse.Namespace) -> int:
-    """Our VTN alone: the split of one poll's steps (no HTTP), then cProfile under load."""
+    """Our VTN alone: the split of one poll's steps (no HTTP), then a profile under load."""
+    profiler = "py-spy" if py_spy() is not None and not args.cprofile else "cprofile"
     for mode in args.modes:
         with tempfile.TemporaryDirectory(prefix=f"bench-vtn-poll-profile-{mode}-") as temporary:
             directory = Path(temporary)
@@ -549,29 +634,21 @@ def profile_ours(args: argparse.Namespace) -> int:
             config_path = directory / "config.json"
             config_path.write_text(json.dumps(config))
             child, ready = start_server("ours", config_path, directory, None)
+            common: Json = {"port": ready["port"], "name": "ours", "config": config, "directory": directory}
             try:
-                # A plain load phase first: warm, and the CPU per poll without the profiler.
-                plain = run_phase(
-                    child, port=ready["port"], name="ours", config=config, directory=directory, args=args
-                )
+                # A load phase first: warm, and the CPU per poll without any profiler.
+                plain = run_phase(child, args=args, **common)
                 split = child.ask({"op": "split", "seconds": 2 * args.seconds}, timeout=120)
-                profile_path = directory / "ours.prof"
-                profiled = run_phase(
-                    child,
-                    port=ready["port"],
-                    name="ours",
-                    config=config,
-                    directory=directory,
-                    args=args,
-                    profile_path=profile_path,
-                )
-                print(f"\n=== our VTN, mode {MODES[mode]} ===")
+                profile_path = directory / ("ours.txt" if profiler == "py-spy" else "ours.prof")
+                profiled = run_phase(child, args=args, profile_path=profile_path, profiler=profiler, **common)
+                print(f"\n=== our VTN, mode {MODES[mode]}, {args.vens} VENs ===")
                 print(
                     f"  under load, no profiler: {plain.rate:.0f} polls/s, server CPU "
                     f"{plain.server_us_per_poll:.0f} µs per poll ({plain.failures} failures)"
                 )
                 print(
-                    f"  steps of one poll without HTTP, µs (median-free means over {split['count']} polls):"
+                    "  steps of one poll without HTTP (in the server process, idle), µs, "
+                    f"mean of {split['count']}:"
                 )
                 for step, value in split["steps_us"].items():
                     if value >= 0.05:
@@ -580,18 +657,27 @@ def profile_ours(args: argparse.Namespace) -> int:
                 print(f"    {'sum of steps':<22} {total:>8.1f}")
                 print(
                     f"    {'VTN.handle, whole':<22} {split['handle_us']:>8.1f}   "
-                    f"(over {split['handle_count']} polls)"
-                )
-                rest = plain.server_us_per_poll - split["handle_us"]
-                print(
-                    f"    => outside the dispatcher (aiohttp, asyncio, TLS, sockets): about {rest:.0f} µs "
-                    f"of {plain.server_us_per_poll:.0f}"
+                    f"(mean of {split['handle_count']})"
                 )
                 print(
-                    f"\n  cProfile of the server process under load ({profiled.answered} polls, "
-                    f"{profiled.rate:.0f} polls/s under the profiler):"
+                    "    => outside the dispatcher (aiohttp, asyncio, TLS, sockets) under load: about "
+                    f"{plain.server_us_per_poll - split['handle_us']:.0f} "
+                    f"of {plain.server_us_per_poll:.0f} µs"
                 )
-                profile_summary(profile_path, profiled.answered, args.profile_top)
+                if profiler == "py-spy":
+                    print(
+                        "\n  py-spy (sampling, from outside) of the server under load: "
+                        f"{profiled.rate:.0f} polls/s, "
+                        f"{profiled.server_us_per_poll:.0f} µs CPU per poll ({profiled.failures} failures)"
+                    )
+                    py_spy_breakdown(profile_path, profiled.server_us_per_poll)
+                else:
+                    print(
+                        f"\n  cProfile of the server process under load ({profiled.answered} polls, "
+                        f"{profiled.rate:.0f} polls/s under the profiler; "
+                        "install py-spy for a sampling profile):"
+                    )
+                    profile_summary(profile_path, profiled.answered, args.profile_top)
             finally:
                 child.close()
     return 0
@@ -650,7 +736,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--openleadr-python", help="OpenLEADR's interpreter (default: tests/openleadr_env.py)"
     )
     parser.add_argument("--json", type=Path, help="also write the per-phase results to this JSON file")
-    parser.add_argument("--profile", action="store_true", help="instead: profile our VTN's poll path")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: profile our VTN's poll path (py-spy if installed, else cProfile)",
+    )
+    parser.add_argument(
+        "--cprofile", action="store_true", help="with --profile: cProfile even if py-spy is there"
+    )
     parser.add_argument("--profile-top", type=int, default=25, help="functions listed by --profile (25)")
     args = parser.parse_args(argv)
     quick = args.quick
