@@ -556,7 +556,7 @@ PROFILE_GROUPS: tuple[tuple[str, str, str], ...] = (
 
 PY_SPY_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "verify the poll's signature",
+        "authenticate (verify the signature)",
         ("SignatureVerifier.verify (", "Dispatcher._authenticate (openadr_accel/vtn/dispatch.py"),
     ),
     ("sign the answer", ("Signer.sign (",)),
@@ -567,7 +567,6 @@ PY_SPY_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dispatcher, the rest", ("Dispatcher.handle (",)),
     ("web.serve, the rest (Peer, Response)", ("build_app.<locals>.serve (",)),
     ("TLS (asyncio sslproto, ssl)", ("asyncio/sslproto.py", "/ssl.py")),
-    ("  of which the socket write (send)", ("_SelectorSocketTransport.write (",)),
     ("aiohttp + asyncio + sockets", ("",)),
 )
 """py-spy categories, first match wins, checked against each sampled stack (collapsed, frames
@@ -599,28 +598,25 @@ def py_spy_breakdown(path: Path, us_per_poll: float) -> None:
     """Where the server's time goes: sample shares of :data:`PY_SPY_CATEGORIES`, and the same
     shares of the CPU µs per poll measured in that phase."""
     counts = dict.fromkeys((label for label, _ in PY_SPY_CATEGORIES), 0)
-    total = 0
-    send = "_SelectorSocketTransport.write ("
+    total = sends = 0
     for line in path.read_text().splitlines():
         stack, _, number = line.rpartition(" ")
         if not number.isdigit() or "control_loop (" in stack or "reader (" in stack:
             continue
         samples = int(number)
         total += samples
+        sends += samples if "_SelectorSocketTransport.write (" in stack else 0
         for label, keys in PY_SPY_CATEGORIES:
-            if label.startswith("  of which"):
-                continue
             if any(key in stack for key in keys):
                 counts[label] += samples
-                if label.startswith("aiohttp") and send in stack:
-                    counts["  of which the socket write (send)"] += samples
                 break
     if not total:
         print("    py-spy recorded no samples")
         return
     print(f"    {'':<40} {'share':>6} {'µs/poll':>8}   ({total} samples)")
-    for label, _ in PY_SPY_CATEGORIES:
-        share = counts[label] / total
+    rows = [(label, counts[label] / total) for label, _ in PY_SPY_CATEGORIES]
+    rows.append(("  socket writes (in the last two)", sends / total))
+    for label, share in rows:
         print(f"    {label:<40} {100 * share:>5.1f}% {share * us_per_poll:>8.0f}")
 
 
@@ -671,6 +667,9 @@ def profile_ours(args: argparse.Namespace) -> int:
                         f"{profiled.server_us_per_poll:.0f} µs CPU per poll ({profiled.failures} failures)"
                     )
                     py_spy_breakdown(profile_path, profiled.server_us_per_poll)
+                if args.profile_out is not None:
+                    args.profile_out.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(profile_path, args.profile_out / f"ours-{mode}{profile_path.suffix}")
                 else:
                     print(
                         f"\n  cProfile of the server process under load ({profiled.answered} polls, "
@@ -740,6 +739,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile",
         action="store_true",
         help="instead: profile our VTN's poll path (py-spy if installed, else cProfile)",
+    )
+    parser.add_argument(
+        "--profile-out", type=Path, help="with --profile: keep the raw profiles in this folder"
     )
     parser.add_argument(
         "--cprofile", action="store_true", help="with --profile: cProfile even if py-spy is there"
