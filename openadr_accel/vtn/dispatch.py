@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -202,7 +203,7 @@ class Dispatcher:
         self, root: etree._Element, payload: Payload, ven: VenRecord | None, peer: Peer
     ) -> None:
         """Verify the XML signature when there is one, and require one when it was negotiated."""
-        signed = root.find(_DS_SIGNATURE) is not None
+        signed = root[0].tag == _DS_SIGNATURE  # the schema puts an oadrPayload's Signature first
         required = ven is not None and ven.xml_signature and not isinstance(payload, OadrQueryRegistration)
         if not signed:
             if required:
@@ -223,7 +224,7 @@ class Dispatcher:
             )
         queued = await self._context.store.dequeue(ven.ven_id)
         if queued is None:
-            return self._encode(_response(ResponseCode.OK, "", ven.ven_id), sign)
+            return self._sign(_nothing_queued(ven.ven_id)) if sign else _nothing_queued(ven.ven_id)
         return await self.outbound(ven, queued)
 
     # -- answers ---------------------------------------------------------------------------------
@@ -300,8 +301,12 @@ def _request_id(request: Payload | None) -> str:
     return ei_response.request_id if isinstance(ei_response, EiResponse) else ""
 
 
-def _response(code: ResponseCode, request_id: str, ven_id: str | None) -> OadrResponse:
-    return OadrResponse(ei_response=EiResponse(response_code=code, request_id=request_id), ven_id=ven_id)
+@lru_cache(maxsize=4096)
+def _nothing_queued(ven_id: str) -> bytes:
+    """The answer to a poll when nothing waits (the same bytes every time for a VEN: cached)."""
+    return xml.serialize(
+        OadrResponse(ei_response=EiResponse(response_code=ResponseCode.OK, request_id=""), ven_id=ven_id)
+    )
 
 
 def _name(payload: Payload | None) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import as_file, files
 
 from lxml import etree
@@ -154,11 +154,17 @@ def _declared_codec(head: bytes, *, default: str) -> str:
     match = _DECLARED_ENCODING.match(head.removeprefix(codecs.BOM_UTF8))
     if match is None:
         return default
-    name = match.group(1).decode("ascii")
+    return _codec_named(match.group(1))
+
+
+@lru_cache(maxsize=64)
+def _codec_named(name: bytes) -> str:
+    """Python's codec for a declared encoding name (cached: every message declares one)."""
+    text = name.decode("ascii")
     try:
-        return codecs.lookup(name).name.replace("-", "_")
+        return codecs.lookup(text).name.replace("-", "_")
     except LookupError as exc:
-        raise MalformedXMLError(f"not well-formed XML: unsupported encoding {name!r}", line=1) from exc
+        raise MalformedXMLError(f"not well-formed XML: unsupported encoding {text!r}", line=1) from exc
 
 
 def validate_tree(root: etree._Element) -> None:

@@ -369,7 +369,7 @@ class Statements:
 
 
 def _tuple(value: str) -> tuple[str, ...]:
-    return tuple(json.loads(value))
+    return () if value == "[]" else tuple(json.loads(value))  # most VENs: no groups, on every poll
 
 
 def _json(value: tuple[str, ...]) -> str:
