@@ -17,17 +17,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import secrets
 import textwrap
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from cryptography import exceptions as crypto_exceptions
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from lxml import etree
 from signxml import (  # type: ignore[attr-defined]
     DigestAlgorithm,
@@ -324,14 +327,21 @@ class SignatureVerifier:
             )
         now = self._clock()
         _check_validity(signer, signer_fingerprint, now)
-        _check_references(root, signature)
-        try:
-            results = XMLVerifier().verify(
-                root, x509_cert=signer, expect_config=replace(_EXPECTED, verification_time=now)
-            )
-        except _SIGNXML_ERRORS as exc:
-            raise SignatureError(f"the XML signature does not verify: {exc}", element="Signature") from exc
-        timestamp, nonce = _replay_protect(results[1].signed_xml)  # type: ignore[index]
+        signed_object, properties = _check_references(root, signature)
+        shape = _fixed_shape(signature)
+        if shape is not None:  # our own shape: checked here, without signxml
+            signed_properties = _verify_fixed(root, signer, shape, (signed_object, properties))
+        else:
+            try:
+                results = XMLVerifier().verify(
+                    root, x509_cert=signer, expect_config=replace(_EXPECTED, verification_time=now)
+                )
+            except _SIGNXML_ERRORS as exc:
+                raise SignatureError(
+                    f"the XML signature does not verify: {exc}", element="Signature"
+                ) from exc
+            signed_properties = results[1].signed_xml  # type: ignore[index]
+        timestamp, nonce = _replay_protect(signed_properties)
         self.replay_guard.check(timestamp, nonce, sender=signer_fingerprint)
         return VerifiedSignature(
             signer=signer, fingerprint=signer_fingerprint, timestamp=timestamp, nonce=nonce
@@ -380,9 +390,11 @@ def _base64(text: str) -> bytes:
         raise ValueError(f"not base64: {exc}") from exc
 
 
-def _check_references(root: etree._Element, signature: etree._Element) -> None:
+def _check_references(
+    root: etree._Element, signature: etree._Element
+) -> tuple[etree._Element, etree._Element]:
     """The first reference is the oadrSignedObject the message is read from; the second, the
-    ``ds:Object`` of this signature that holds the ReplayProtect."""
+    ``ds:Object`` of this signature that holds the ReplayProtect. Returns the two elements."""
     uris = [reference.get("URI") for reference in signature.iterfind(_REFERENCE_PATH)]
     if len(uris) != 2 or uris[0] != f"#{SIGNED_OBJECT_ID}":
         raise SignatureError(
@@ -411,6 +423,230 @@ def _check_references(root: etree._Element, signature: etree._Element) -> None:
         raise SignatureError(
             "the second reference must point at a ds:Object of the signature itself", element="Reference"
         )
+    return signed_object, owners[0]
+
+
+# --- the fast path: signatures of exactly the shape the Signer writes ----------------------------
+#
+# signxml's verifier re-serializes and re-parses the document for every step (about 0.8 ms for a
+# 10 kB message, against 0.03-0.05 ms for the key operation). A SignedInfo whose exclusive
+# canonical form is byte for byte the Signer's template (exclusive C14N, RSA-SHA256 or
+# ECDSA-SHA256, each reference with one exclusive C14N transform and SHA-256, the ds prefix, no
+# comment, attribute or element more) is checked here instead, with the same rules; any other
+# shape goes to signxml unchanged.
+
+_DS_SIGNED_INFO = f"{{{DS}}}SignedInfo"
+_DS_CANONICALIZATION_METHOD = f"{{{DS}}}CanonicalizationMethod"
+_DS_SIGNATURE_METHOD = f"{{{DS}}}SignatureMethod"
+_DS_SIGNATURE_VALUE = f"{{{DS}}}SignatureValue"
+_DS_REFERENCE = f"{{{DS}}}Reference"
+_DS_TRANSFORMS = f"{{{DS}}}Transforms"
+_DS_TRANSFORM = f"{{{DS}}}Transform"
+_DS_DIGEST_METHOD = f"{{{DS}}}DigestMethod"
+_DS_DIGEST_VALUE = f"{{{DS}}}DigestValue"
+_FIXED_METHODS = (_RSA_SHA256, _ECDSA_SHA256)
+_ALGORITHM_ONLY = ("Algorithm",)
+# signxml's look-up of a reference URI "#x" (its first id attribute, "Id"): every element, the
+# root included, with an attribute of local name Id (any namespace) whose value is x.
+_ID_ATTRIBUTES_XPATH = "descendant-or-self::*/@*[local-name() = 'Id']"
+_per_thread = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class _FixedShape:
+    """A SignedInfo of the Signer's shape, and what was read from it."""
+
+    signed_info_c14n: bytes
+    method: str
+    references: tuple[tuple[str, str], ...]
+    """(URI, DigestValue text) of each reference, in document order."""
+    signature_value: str
+
+
+def _fixed_shape(signature: etree._Element) -> _FixedShape | None:
+    """The signature's SignedInfo and SignatureValue if they are exactly of the Signer's shape,
+    else None (the signature is then left to signxml)."""
+    if len(signature) < 2:
+        return None
+    signed_info, signature_value = signature[0], signature[1]
+    if signed_info.tag != _DS_SIGNED_INFO or signature_value.tag != _DS_SIGNATURE_VALUE:
+        return None
+    if len(signed_info) < 3 or signature_value.attrib or len(signature_value):
+        return None
+    c14n_method, signature_method, *reference_elements = signed_info
+    if (
+        signed_info.attrib
+        or not _is_empty(c14n_method, _DS_CANONICALIZATION_METHOD)
+        or c14n_method.get("Algorithm") != _EXC_C14N
+        or not _is_empty(signature_method, _DS_SIGNATURE_METHOD)
+        or signature_method.get("Algorithm") not in _FIXED_METHODS
+    ):
+        return None
+    references = []
+    for reference in reference_elements:
+        if reference.tag != _DS_REFERENCE or tuple(reference.attrib) != ("URI",) or len(reference) != 3:
+            return None
+        transforms, digest_method, digest_value = reference
+        if (
+            transforms.tag != _DS_TRANSFORMS
+            or transforms.attrib
+            or len(transforms) != 1
+            or not _is_empty(transforms[0], _DS_TRANSFORM)
+            or transforms[0].get("Algorithm") != _EXC_C14N
+            or not _is_empty(digest_method, _DS_DIGEST_METHOD)
+            or digest_method.get("Algorithm") != _SHA256
+            or digest_value.tag != _DS_DIGEST_VALUE
+            or digest_value.attrib
+            or len(digest_value)
+        ):
+            return None
+        references.append((reference.get("URI") or "", digest_value.text or ""))
+    method = signature_method.get("Algorithm") or ""
+    # The signed bytes must be the template filled with what was read: no comment, namespace,
+    # whitespace or escaped character the checks above could have missed changes what is signed.
+    expected = _SIGNED_INFO_HEAD.format(c14n=_EXC_C14N, method=method) + "".join(
+        _REFERENCE.format(uri=uri, c14n=_EXC_C14N, digest_method=_SHA256, digest=digest)
+        for uri, digest in references
+    )
+    signed_info_c14n = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    if signed_info_c14n != _canonical(_DS_SIGNED_INFO_START, f"{expected}</ds:SignedInfo>"):
+        return None
+    return _FixedShape(
+        signed_info_c14n=signed_info_c14n,
+        method=method,
+        references=tuple(references),
+        signature_value=signature_value.text or "",
+    )
+
+
+def _is_empty(element: etree._Element, tag: str) -> bool:
+    """``element`` is ``tag`` with an Algorithm attribute only, and no content."""
+    return (
+        element.tag == tag
+        and tuple(element.attrib) == _ALGORITHM_ONLY
+        and len(element) == 0
+        and not element.text
+    )
+
+
+def _verify_fixed(
+    root: etree._Element,
+    signer: x509.Certificate,
+    shape: _FixedShape,
+    expected_targets: tuple[etree._Element, ...],
+) -> etree._Element | None:
+    """Check a signature of the Signer's shape as signxml would, in the same order: the
+    SignatureValue over the canonical SignedInfo, then each reference's digest over the one
+    element its URI names, which must be the element ``_check_references`` found for it.
+
+    Returns the signed ds:Object as signxml does: re-read from its canonical bytes, so nothing
+    outside the signed bytes (a comment splitting a text, say) is read from it.
+    """
+    _verify_signature_value(signer, shape)
+    if len(shape.references) != len(expected_targets):  # _check_references allows only 2
+        raise SignatureError(
+            f"the XML signature does not verify: Expected to find {len(expected_targets)} "
+            f"references, but found {len(shape.references)}",
+            element="Signature",
+        )
+    wanted = {uri.removeprefix("#") for uri, _ in shape.references}
+    holders: dict[str, list[etree._Element]] = {}
+    for attribute in _id_attributes(root):
+        if attribute in wanted:
+            parent = attribute.getparent()
+            if parent is not None:
+                holders.setdefault(str(attribute), []).append(parent)
+    canonical = b""
+    for index, ((uri, digest_text), target) in enumerate(
+        zip(shape.references, expected_targets, strict=True)
+    ):
+        found = holders.get(uri.removeprefix("#"), []) if uri.startswith("#") else []
+        if len(found) > 1:
+            raise SignatureError(
+                f"the XML signature does not verify: Ambiguous reference URI {uri} "
+                f"resolved to {len(found)} nodes",
+                element="Reference",
+            )
+        if not found or found[0] is not target:
+            raise SignatureError(
+                f"the XML signature does not verify: reference {index} ({uri}) does not resolve "
+                "to the element it must sign",
+                element="Reference",
+            )
+        canonical = etree.tostring(target, method="c14n", exclusive=True, with_comments=False)
+        try:
+            digest = _base64(digest_text)
+        except ValueError as exc:
+            raise SignatureError(
+                f"the XML signature does not verify: DigestValue of reference {index} ({uri}): {exc}",
+                element="DigestValue",
+            ) from exc
+        if not hmac.compare_digest(hashlib.sha256(canonical).digest(), digest):
+            raise SignatureError(
+                f"the XML signature does not verify: Digest mismatch for reference {index} ({uri})",
+                element="Signature",
+            )
+    try:  # the last reference is the properties' ds:Object
+        return etree.fromstring(canonical, _signed_parser())
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _verify_signature_value(signer: x509.Certificate, shape: _FixedShape) -> None:
+    try:
+        raw = _base64(shape.signature_value)
+    except ValueError as exc:
+        raise SignatureError(
+            f"the XML signature does not verify: SignatureValue: {exc}", element="SignatureValue"
+        ) from exc
+    key = signer.public_key()
+    try:
+        if shape.method == _ECDSA_SHA256:
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise SignatureError(
+                    "the XML signature does not verify: the certificate's key does not match "
+                    "specified signature algorithm (ECDSA)",
+                    element="SignatureMethod",
+                )
+            size = (key.curve.key_size + 7) // 8
+            if len(raw) != 2 * size:  # XML DSig: r || s, each the curve's size
+                raise SignatureError(
+                    "the XML signature does not verify: Signature verification failed: "
+                    f"expected {2 * size} byte SignatureValue, got {len(raw)}",
+                    element="SignatureValue",
+                )
+            der = encode_dss_signature(int.from_bytes(raw[:size], "big"), int.from_bytes(raw[size:], "big"))
+            key.verify(der, shape.signed_info_c14n, ec.ECDSA(hashes.SHA256()))
+        else:
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise SignatureError(
+                    "the XML signature does not verify: the certificate's key does not match "
+                    "specified signature algorithm (RSA)",
+                    element="SignatureMethod",
+                )
+            key.verify(raw, shape.signed_info_c14n, padding.PKCS1v15(), hashes.SHA256())
+    except crypto_exceptions.InvalidSignature as exc:
+        raise SignatureError(
+            "the XML signature does not verify: Signature verification failed", element="SignatureValue"
+        ) from exc
+
+
+def _id_attributes(root: etree._Element) -> list[etree._ElementUnicodeResult]:
+    xpath = getattr(_per_thread, "ids", None)
+    if xpath is None:
+        xpath = _per_thread.ids = etree.XPath(_ID_ATTRIBUTES_XPATH)
+    found = xpath(root)
+    assert isinstance(found, list)
+    return found
+
+
+def _signed_parser() -> etree.XMLParser:
+    parser = getattr(_per_thread, "parser", None)
+    if parser is None:
+        parser = _per_thread.parser = etree.XMLParser(
+            resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+        )
+    return parser
 
 
 def _replay_protect(signed: etree._Element | None) -> tuple[datetime, str]:
