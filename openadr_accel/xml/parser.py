@@ -141,6 +141,9 @@ def _refuse_document_type(raw: bytes) -> None:
 
 def _encoding_of(raw: bytes) -> str:
     """The codec a document is in: its byte-order mark or first bytes, else its XML declaration."""
+    if raw.startswith(b"<?xml"):  # the usual case: no byte-order mark, ASCII-compatible
+        end = raw.find(b"?>", 0, 200)
+        return _declaration_codec(raw[: end + 2] if end >= 0 else raw[:200])
     for signature, encoding in _UNICODE_SIGNATURES:
         if raw.startswith(signature):
             if encoding == "cp037":
@@ -148,6 +151,12 @@ def _encoding_of(raw: bytes) -> str:
                 return _declared_codec(head, default="cp037")
             return encoding
     return _declared_codec(raw[:200], default="utf_8")
+
+
+@lru_cache(maxsize=64)
+def _declaration_codec(declaration: bytes) -> str:
+    """:func:`_declared_codec` of an ASCII-compatible declaration (cached: they repeat)."""
+    return _declared_codec(declaration, default="utf_8")
 
 
 def _declared_codec(head: bytes, *, default: str) -> str:
