@@ -132,7 +132,7 @@ class Dispatcher:
         try:
             root = xml.parse_tree(data, max_bytes=self._context.config.max_message_bytes)
             payload = xml.decode(root)
-            ven = await self._sender(payload, peer)
+            ven, head = await self._sender(payload, peer)
             sign = self._wants_signature(payload, ven)
             await self._authenticate(root, payload, ven, peer)
             expected = SERVICE_OF.get(type(payload))
@@ -142,7 +142,7 @@ class Dispatcher:
                     f"{_name(payload)} belongs to the service {expected.value}, not {service}",
                 )
             if isinstance(payload, OadrPoll):
-                return await self._poll(payload, ven, sign)
+                return await self._poll(payload, ven, head, sign)
             route = self._routes.get(type(payload))
             if route is None:
                 raise refuse(ResponseCode.NOT_RECOGNIZED, f"a VTN does not take {_name(payload)} from a VEN")
@@ -181,8 +181,9 @@ class Dispatcher:
 
     # -- steps -----------------------------------------------------------------------------------
 
-    async def _sender(self, payload: Payload, peer: Peer) -> VenRecord | None:
-        """The VEN the payload names, checked against the TLS certificate it came with."""
+    async def _sender(self, payload: Payload, peer: Peer) -> tuple[VenRecord | None, QueuedMessage | None]:
+        """The VEN the payload names, checked against the TLS certificate it came with; for a
+        poll, also the head of its queue (read in the same query, still in the queue)."""
         ven_id = payload_ven_id(payload)
         if ven_id is None and isinstance(payload, OadrCancelPartyRegistration):
             # Its registrationID names the VEN: the same certificate and signature rules apply.
@@ -191,13 +192,19 @@ class Dispatcher:
                 payload = replace(payload, ven_id=owner.ven_id)
                 ven_id = owner.ven_id
         if ven_id is None:
-            return None
-        ven = await self._context.store.get_ven(ven_id)
+            return None, None
+        store = self._context.store
+        head = None
+        if isinstance(payload, OadrPoll):
+            found = await store.get_ven_and_queue_head(ven_id)
+            ven, head = found if found is not None else (None, None)
+        else:
+            ven = await store.get_ven(ven_id)
         if isinstance(payload, _REGISTRATION_REQUESTS):
-            return ven  # registration checks certificates itself (a first registration binds one)
+            return ven, None  # registration checks certificates itself (a first registration binds one)
         if ven is not None and (ven.fingerprint is not None or peer.fingerprint is not None):
             check_sender(payload, ven.fingerprint, peer.fingerprint)
-        return ven
+        return ven, head
 
     async def _authenticate(
         self, root: etree._Element, payload: Payload, ven: VenRecord | None, peer: Peer
@@ -214,15 +221,22 @@ class Dispatcher:
             raise NotAuthorizedError("a signed message needs a client certificate (or a bound one) to verify")
         self._verifier.verify(root, fingerprint=expected)
 
-    async def _poll(self, message: OadrPoll, ven: VenRecord | None, sign: bool) -> bytes:
-        """One queued message, or oadrResponse 200 when nothing waits (one message per poll)."""
+    async def _poll(
+        self, message: OadrPoll, ven: VenRecord | None, head: QueuedMessage | None, sign: bool
+    ) -> bytes:
+        """One queued message, or oadrResponse 200 when nothing waits (one message per poll).
+        ``head`` is the queue's first message as read with the VEN, taken only now that the
+        sender is authenticated."""
         if ven is None or not ven.registered:
             raise refuse(
                 ResponseCode.NOT_REGISTERED_OR_AUTHORIZED,
                 f"venID {message.ven_id!r} is not registered",
                 element="venID",
             )
-        queued = await self._context.store.dequeue(ven.ven_id)
+        store = self._context.store
+        queued = head
+        if head is not None and not await store.delete_message(head.id):
+            queued = await store.dequeue(ven.ven_id)  # another poll took it meanwhile: the next one
         if queued is None:
             return self._sign(_nothing_queued(ven.ven_id)) if sign else _nothing_queued(ven.ven_id)
         return await self.outbound(ven, queued)

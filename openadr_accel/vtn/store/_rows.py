@@ -259,6 +259,13 @@ class Statements:
 
     save_ven: str = _upsert("vtn_vens", _VEN_COLUMNS, "ven_id")
     get_ven: str = f"SELECT {_VEN_COLUMNS} FROM vtn_vens WHERE ven_id = ?"
+    get_ven_and_queue_head: str = (
+        f"SELECT {', '.join('v.' + name.strip() for name in _VEN_COLUMNS.split(','))}, "
+        f"{', '.join('q.' + name.strip() for name in MESSAGE_COLUMNS.split(','))} "
+        "FROM vtn_vens AS v LEFT JOIN vtn_queue AS q ON q.id = "
+        "(SELECT h.id FROM vtn_queue AS h WHERE h.ven_id = v.ven_id ORDER BY h.id LIMIT 1) "
+        "WHERE v.ven_id = ?"
+    )
     find_ven_by_registration: str = (
         f"SELECT {_VEN_COLUMNS} FROM vtn_vens WHERE registration_id = ? ORDER BY ven_id LIMIT 1"
     )
@@ -514,6 +521,15 @@ class SqlStore(ABC):
         row = await self._fetchrow(self._sql.get_ven, (ven_id,))
         return None if row is None else self._ven(row)
 
+    async def get_ven_and_queue_head(self, ven_id: str) -> tuple[VenRecord, QueuedMessage | None] | None:
+        """A VEN and the oldest message waiting for it (left in the queue), or None: one query."""
+        row = await self._fetchrow(self._sql.get_ven_and_queue_head, (ven_id,))
+        if row is None:
+            return None
+        ven_width = _VEN_COLUMNS.count(",") + 1
+        head = None if row[ven_width] is None else self._message(tuple(row)[ven_width:])
+        return self._ven(row), head
+
     async def find_ven_by_registration(self, registration_id: str) -> VenRecord | None:
         """The VEN holding this registrationID, or None."""
         row = await self._fetchrow(self._sql.find_ven_by_registration, (registration_id,))
@@ -654,9 +670,9 @@ class SqlStore(ABC):
         """Release a claimed message for another attempt at ``next_attempt_at``."""
         await self._execute(self._sql.reschedule, (attempts, self._ts(next_attempt_at), message_id))
 
-    async def delete_message(self, message_id: int) -> None:
-        """Remove a message (delivered, or given up)."""
-        await self._execute(self._sql.delete_message, (message_id,))
+    async def delete_message(self, message_id: int) -> bool:
+        """Remove a message (delivered, or given up); returns whether it was still there."""
+        return await self._execute(self._sql.delete_message, (message_id,)) > 0
 
     async def list_queue(self, ven_id: str) -> list[QueuedMessage]:
         """The messages waiting for a VEN (leased ones included), oldest first."""

@@ -68,6 +68,12 @@ class Store(Protocol):
     async def get_ven(self, ven_id: str) -> VenRecord | None:
         """The VEN with this venID (case-sensitive), or None."""
 
+    async def get_ven_and_queue_head(self, ven_id: str) -> tuple[VenRecord, QueuedMessage | None] | None:
+        """A VEN and the oldest message waiting for it, left in the queue (None: no such VEN).
+
+        One read for the poll path: the caller authenticates the VEN, then takes the message
+        with :meth:`delete_message` (which says whether it was still there)."""
+
     async def find_ven_by_registration(self, registration_id: str) -> VenRecord | None:
         """The VEN holding this registrationID, or None."""
 
@@ -146,8 +152,9 @@ class Store(Protocol):
     async def reschedule(self, message_id: int, *, attempts: int, next_attempt_at: datetime) -> None:
         """Release a claimed message for another attempt at ``next_attempt_at``."""
 
-    async def delete_message(self, message_id: int) -> None:
-        """Remove a message (delivered, or given up)."""
+    async def delete_message(self, message_id: int) -> bool:
+        """Remove a message (delivered, or given up); returns whether it was still there (another
+        caller may have taken it)."""
 
     async def list_queue(self, ven_id: str) -> list[QueuedMessage]:
         """The messages waiting for a VEN, oldest first."""

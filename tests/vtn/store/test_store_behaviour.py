@@ -489,6 +489,29 @@ async def test_queue_is_fifo_per_ven(store: Store) -> None:
     assert remaining.id == other
 
 
+async def test_ven_and_queue_head_in_one_read(store: Store) -> None:
+    assert await store.get_ven_and_queue_head("ven-1") is None
+    ven = VenRecord(ven_id="ven-1", registration_id="reg-1", group_ids=("north",))
+    await store.save_ven(ven)
+    assert await store.get_ven_and_queue_head("ven-1") == (ven, None)
+    first = await store.enqueue("ven-1", PAYLOAD, b"<one/>", now=T0)
+    await store.enqueue("ven-2", PAYLOAD, b"<other/>", now=T0)
+    await store.enqueue("ven-1", NOTE, None, now=T0 + HOUR)
+    found = await store.get_ven_and_queue_head("ven-1")
+    assert found == (
+        ven,
+        QueuedMessage(id=first, ven_id="ven-1", kind=PAYLOAD, body=b"<one/>", created_at=T0),
+    )
+    assert len(await store.list_queue("ven-1")) == 2  # read, not taken
+    assert first is not None
+    assert await store.delete_message(first) is True
+    assert await store.delete_message(first) is False  # taken already
+    found = await store.get_ven_and_queue_head("ven-1")
+    assert found is not None
+    assert found[1] is not None
+    assert found[1].kind == NOTE
+
+
 async def test_coalesce_adds_no_second_waiting_note(store: Store) -> None:
     first = await store.enqueue("ven-1", NOTE, None, now=T0, coalesce=True)
     assert first is not None
