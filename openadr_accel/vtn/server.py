@@ -86,7 +86,10 @@ class VTN:
             events=self.events,
             opts=self.opts,
             reports=self.reports,
-            verifier=SignatureVerifier(ReplayGuard(clock=clock), clock=clock),
+            verifier=SignatureVerifier(
+                ReplayGuard(window=config.replay_window, max_nonces=config.replay_max_nonces, clock=clock),
+                clock=clock,
+            ),
         )
         self._push_ssl_context = push_ssl_context
 

@@ -57,7 +57,7 @@ from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven
 from openadr_accel.security.replay import ReplayGuard
 from openadr_accel.security.signature import SignatureVerifier, Signer
 from openadr_accel.security.tls import OPENSSL_CIPHERS
-from openadr_accel.vtn import AllowedVen, AllowList, Signal
+from openadr_accel.vtn import AllowedVen, AllowList, Signal, VtnConfig
 
 __all__ = ["vtn_pki"]  # the fixture, imported for pytest
 
@@ -288,10 +288,14 @@ class SignedPair:
 
 
 @asynccontextmanager
-async def signed_pair(tmp_path: Path, pki: TestPKI, key_type: KeyType) -> AsyncIterator[SignedPair]:
+async def signed_pair(
+    tmp_path: Path, pki: TestPKI, key_type: KeyType, config: VtnConfig | None = None
+) -> AsyncIterator[SignedPair]:
     clock = real_time_clock()
     vtn_credentials = pki.vtn(key_type)
-    async with tls_vtn(tmp_path, pki, key_type, clock=clock, signer=signer_of(vtn_credentials, clock)) as (
+    async with tls_vtn(
+        tmp_path, pki, key_type, clock=clock, signer=signer_of(vtn_credentials, clock), config=config
+    ) as (
         server,
         session,
     ):
@@ -395,6 +399,16 @@ async def test_replayed_signed_message_is_463(tmp_path: Path, vtn_pki: TestPKI) 
         again = await pair.send("OadrPoll", poll)
         assert isinstance(again, OadrResponse)
         assert code(again) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
+
+
+async def test_a_full_replay_guard_refuses_signed_messages(tmp_path: Path, vtn_pki: TestPKI) -> None:
+    # The registration and one poll fill a guard of two nonces: the VTN fails closed after that.
+    config = VtnConfig(vtn_id="test-vtn", replay_max_nonces=2)
+    async with signed_pair(tmp_path, vtn_pki, KeyType.ECC, config) as pair:
+        assert isinstance(await pair.poll(), OadrRegisterReport)
+        refused = await pair.poll()
+        assert isinstance(refused, OadrResponse)
+        assert code(refused) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
 
 
 async def test_stale_signed_message_is_463(tmp_path: Path, vtn_pki: TestPKI) -> None:
