@@ -17,6 +17,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -75,7 +76,7 @@ def signxml_calls(monkeypatch: pytest.MonkeyPatch) -> SignxmlCalls:
     calls = SignxmlCalls()
     original = XMLVerifier.verify
 
-    def spy(self: XMLVerifier, *args: object, **kwargs: object) -> object:
+    def spy(self: XMLVerifier, *args: Any, **kwargs: Any) -> Any:
         calls.count += 1
         if calls.forbidden:  # not one of signxml's errors: the verifier cannot swallow it
             raise AssertionError("signxml's XMLVerifier.verify was called on the fast path")
