@@ -150,7 +150,6 @@ class VtnReports:
         Raises:
             LocalProtocolError: the VEN is not registered or did not offer that report or rID.
         """
-        ven = await self._registered(ven_id)
         offered = await self._offered(ven_id, report_specifier_id)
         request = report_request(
             offered,
@@ -160,13 +159,38 @@ class VtnReports:
             start=start,
             duration=duration,
         )
+        [record] = await self.request_several(ven_id, [request])
+        return record
+
+    async def request_several(
+        self, ven_id: str, requests: Sequence[OadrReportRequest]
+    ) -> list[ReportRequestRecord]:
+        """Send several report requests in one oadrCreateReport (build them with
+        :func:`report_request` from :meth:`capabilities`).
+
+        Raises:
+            LocalProtocolError: the VEN is not registered, a request names a report it did not
+                offer, no requests, or two requests share a reportRequestID.
+        """
+        ven = await self._registered(ven_id)
+        if not requests:
+            raise LocalProtocolError("no report requests to send")
+        ids = [request.report_request_id for request in requests]
+        if len(set(ids)) != len(ids):
+            raise LocalProtocolError(f"reportRequestIDs must differ: {ids}")
+        offered = {report.report_specifier_id for report in await self.capabilities(ven_id)}
+        for request in requests:
+            if request.report_specifier.report_specifier_id not in offered:
+                raise LocalProtocolError(
+                    f"VEN {ven_id!r} offered no report {request.report_specifier.report_specifier_id!r}"
+                )
         store = self._context.store
         async with store.transaction():
-            record = await self._record(ven, request)
+            records = [await self._record(ven, request) for request in requests]
             await self._context.send(
-                ven, OadrCreateReport(request_id=new_id(), report_requests=(request,), ven_id=ven_id)
+                ven, OadrCreateReport(request_id=new_id(), report_requests=tuple(requests), ven_id=ven_id)
             )
-        return record
+        return records
 
     async def request_metadata(self, ven_id: str) -> None:
         """Ask a VEN to register its reports again (reportSpecifierID METADATA, rule 306)."""

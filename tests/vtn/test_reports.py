@@ -382,6 +382,38 @@ async def test_several_requests_in_one_flow_r1_3030_r1_3180(tmp_path: Path) -> N
         assert len(await vtn.reports.data(f.ven_id, report_request_id=one_shot.report_request_id)) == 1
 
 
+async def test_several_requests_in_one_create_report_r1_3030(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        reports = f.server.vtn.reports
+        offered = {report.report_specifier_id: report for report in await reports.capabilities(f.ven_id)}
+        periodic = report_request(
+            offered[TELEMETRY], granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        one_shot = report_request(offered[STATUS])
+        records = await reports.request_several(f.ven_id, [periodic, one_shot])
+        assert [record.report_request_id for record in records] == [
+            periodic.report_request_id,
+            one_shot.report_request_id,
+        ]
+        [message] = await f.ven.drain()
+        assert isinstance(message, OadrCreateReport)
+        assert message.report_requests == (periodic, one_shot)
+
+        with pytest.raises(LocalProtocolError, match="must differ"):
+            await reports.request_several(f.ven_id, [periodic, periodic])
+        foreign = replace(
+            periodic,
+            report_request_id="other",
+            report_specifier=replace(periodic.report_specifier, report_specifier_id="not-offered"),
+        )
+        with pytest.raises(LocalProtocolError, match="offered no report"):
+            await reports.request_several(f.ven_id, [foreign])
+        with pytest.raises(LocalProtocolError, match="no report requests"):
+            await reports.request_several(f.ven_id, [])
+        assert len(await reports.requests(f.ven_id)) == 2
+        assert await f.ven.drain() == []
+
+
 @pytest.mark.parametrize(
     ("specifier_id", "r_ids"),
     [("no-such-report", None), (TELEMETRY, ["no-such-point"]), (TELEMETRY, [])],
