@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-from test_vtn_flow import telemetry_metadata
-from vtn_harness import VenClient, answer_event
+from vtn_harness import VenClient, answer_event, telemetry_metadata
 from vtn_process import cli, free_port, vtn_process
 
 from openadr_accel.model import (

@@ -6,12 +6,11 @@ from __future__ import annotations
 import ssl
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 import pytest
-from vtn_harness import START, VenClient, ok, running_vtn
+from vtn_harness import START, VenClient, ok, running_vtn, telemetry_metadata
 
 from openadr_accel.errors import LocalProtocolError
 from openadr_accel.model import (
@@ -28,20 +27,13 @@ from openadr_accel.model import (
     OadrQueryRegistration,
     OadrRegisteredReport,
     OadrRegisterReport,
-    OadrReport,
-    OadrReportDescription,
     OadrRequestEvent,
     OadrRequestReregistration,
     OadrResponse,
     OptReason,
     OptType,
     Payload,
-    PowerAttributes,
-    PowerReal,
     ProfileName,
-    ReadingType,
-    ReportName,
-    ReportType,
     ResponseCode,
     SignalType,
     TransportName,
@@ -90,26 +82,6 @@ def code_of(answer: Payload) -> ResponseCode:
     ei_response = getattr(answer, "ei_response", None)
     assert ei_response is not None, answer
     return ei_response.response_code  # type: ignore[no-any-return]
-
-
-def metadata_report() -> OadrReport:
-    return OadrReport(
-        report_request_id="0",
-        report_specifier_id="vtn-telemetry",
-        report_name=ReportName.METADATA_TELEMETRY_USAGE,
-        created_date_time=START,
-        duration=timedelta(hours=1),
-        descriptions=(
-            OadrReportDescription(
-                r_id="power",
-                report_type=ReportType.USAGE,
-                reading_type=ReadingType.DIRECT_READ,
-                item_base=PowerReal(
-                    attributes=PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)
-                ),
-            ),
-        ),
-    )
 
 
 def simple_signal() -> Signal:
@@ -241,7 +213,11 @@ async def test_venid_bound_to_a_certificate_refuses_another_certificate_463(
 
 
 async def test_n1_0020_bootstrap_queues_the_vtn_register_report_first(tmp_path: Path) -> None:
-    config = VtnConfig(vtn_id="boot-vtn", poll_frequency=timedelta(seconds=30), reports=(metadata_report(),))
+    config = VtnConfig(
+        vtn_id="boot-vtn",
+        poll_frequency=timedelta(seconds=30),
+        reports=(telemetry_metadata("vtn-telemetry"),),
+    )
     async with running_vtn(tmp_path, config=config) as server, aiohttp.ClientSession() as session:
         ven = VenClient(session, server.url)
         queried = await ven.post("EiRegisterParty", query())
@@ -259,7 +235,7 @@ async def test_n1_0020_bootstrap_queues_the_vtn_register_report_first(tmp_path: 
             "EiReport",
             OadrRegisterReport(
                 request_id="ven-rr",
-                reports=(replace(metadata_report(), report_specifier_id="ven-telemetry"),),
+                reports=(replace(telemetry_metadata("vtn-telemetry"), report_specifier_id="ven-telemetry"),),
                 ven_id=ven.ven_id,
             ),
         )
@@ -658,7 +634,9 @@ async def test_n1_0080_payloads_from_unregistered_vens_are_463_and_not_stored(
 
         registered = await ven.post(
             "EiReport",
-            OadrRegisterReport(request_id="rr", reports=(metadata_report(),), ven_id=ven_id),
+            OadrRegisterReport(
+                request_id="rr", reports=(telemetry_metadata("vtn-telemetry"),), ven_id=ven_id
+            ),
         )
         assert isinstance(registered, OadrRegisteredReport)
         assert registered.ei_response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED

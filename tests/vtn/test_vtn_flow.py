@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
-from vtn_harness import START, VenClient, answer_event, ok, running_vtn
+from vtn_harness import START, VenClient, answer_event, ok, running_vtn, telemetry_metadata
 
 from openadr_accel.model import (
     EiTarget,
@@ -20,7 +20,6 @@ from openadr_accel.model import (
     OadrRegisteredReport,
     OadrRegisterReport,
     OadrReport,
-    OadrReportDescription,
     OadrReportPayload,
     OadrResponse,
     OadrUpdatedReport,
@@ -28,37 +27,13 @@ from openadr_accel.model import (
     OptReason,
     OptType,
     PayloadFloat,
-    PowerAttributes,
-    PowerReal,
     QualifiedEventID,
-    ReadingType,
     ReportInterval,
     ReportName,
-    ReportType,
     ResponseCode,
     SignalType,
 )
 from openadr_accel.vtn import Signal
-
-
-def telemetry_metadata() -> OadrReport:
-    return OadrReport(
-        report_request_id="0",
-        report_specifier_id="telemetry-1",
-        report_name=ReportName.METADATA_TELEMETRY_USAGE,
-        created_date_time=START,
-        duration=timedelta(hours=1),
-        descriptions=(
-            OadrReportDescription(
-                r_id="power",
-                report_type=ReportType.USAGE,
-                reading_type=ReadingType.DIRECT_READ,
-                item_base=PowerReal(
-                    attributes=PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)
-                ),
-            ),
-        ),
-    )
 
 
 async def test_register_event_answer_opt_and_report(tmp_path: Path) -> None:

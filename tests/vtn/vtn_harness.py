@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -23,11 +24,18 @@ from openadr_accel.model import (
     OadrCreatedPartyRegistration,
     OadrCreatePartyRegistration,
     OadrPoll,
+    OadrReport,
+    OadrReportDescription,
     OadrResponse,
     OptType,
     Payload,
+    PowerAttributes,
+    PowerReal,
     ProfileName,
     QualifiedEventID,
+    ReadingType,
+    ReportName,
+    ReportType,
     ResponseCode,
     TransportName,
 )
@@ -141,6 +149,27 @@ class VenClient:
                 return found
             found.append(answer)
         raise AssertionError("the queue did not drain in 50 polls")
+
+
+def telemetry_metadata(report_specifier_id: str = "telemetry-1") -> OadrReport:
+    """A METADATA_TELEMETRY_USAGE report with one data point, ``power`` (real power in W)."""
+    return OadrReport(
+        report_request_id="0",
+        report_specifier_id=report_specifier_id,
+        report_name=ReportName.METADATA_TELEMETRY_USAGE,
+        created_date_time=START,
+        duration=timedelta(hours=1),
+        descriptions=(
+            OadrReportDescription(
+                r_id="power",
+                report_type=ReportType.USAGE,
+                reading_type=ReadingType.DIRECT_READ,
+                item_base=PowerReal(
+                    attributes=PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)
+                ),
+            ),
+        ),
+    )
 
 
 def ok(request_id: str = "") -> EiResponse:

@@ -40,6 +40,7 @@ __all__ = [
 _WRAPPER_ID = "stored"
 
 _P = TypeVar("_P", bound=Payload)
+_T = TypeVar("_T")
 
 
 class StoreCorruptError(RuntimeError):
@@ -56,6 +57,13 @@ def _load(data: bytes, kind: type[_P]) -> _P:
     return payload
 
 
+def _only(items: tuple[_T, ...], what: str) -> _T:
+    """The one item a stored wrapper carries."""
+    if len(items) != 1:
+        raise StoreCorruptError(f"a stored {what} document holds {len(items)} of them, not one")
+    return items[0]
+
+
 def dump_event(event: OadrEvent) -> bytes:
     """An event, stored as an oadrDistributeEvent that carries it alone."""
     return xml.serialize(OadrDistributeEvent(request_id=_WRAPPER_ID, vtn_id=_WRAPPER_ID, events=(event,)))
@@ -63,10 +71,7 @@ def dump_event(event: OadrEvent) -> bytes:
 
 def load_event(data: bytes) -> OadrEvent:
     """The event :func:`dump_event` stored."""
-    message = _load(data, OadrDistributeEvent)
-    if len(message.events) != 1:
-        raise StoreCorruptError(f"a stored event holds {len(message.events)} events")
-    return message.events[0]
+    return _only(_load(data, OadrDistributeEvent).events, "event")
 
 
 def dump_opt(opt: OadrCreateOpt) -> bytes:
@@ -86,10 +91,7 @@ def dump_report_description(report: OadrReport) -> bytes:
 
 def load_report_description(data: bytes) -> OadrReport:
     """The METADATA report :func:`dump_report_description` stored."""
-    message = _load(data, OadrRegisterReport)
-    if len(message.reports) != 1:
-        raise StoreCorruptError(f"a stored report description holds {len(message.reports)} reports")
-    return message.reports[0]
+    return _only(_load(data, OadrRegisterReport).reports, "report description")
 
 
 def dump_report_request(request: OadrReportRequest) -> bytes:
@@ -99,10 +101,7 @@ def dump_report_request(request: OadrReportRequest) -> bytes:
 
 def load_report_request(data: bytes) -> OadrReportRequest:
     """The report request :func:`dump_report_request` stored."""
-    message = _load(data, OadrCreateReport)
-    if len(message.report_requests) != 1:
-        raise StoreCorruptError(f"a stored report request holds {len(message.report_requests)} requests")
-    return message.report_requests[0]
+    return _only(_load(data, OadrCreateReport).report_requests, "report request")
 
 
 def dump_report(report: OadrReport) -> bytes:
@@ -112,7 +111,4 @@ def dump_report(report: OadrReport) -> bytes:
 
 def load_report(data: bytes) -> OadrReport:
     """The report data :func:`dump_report` stored."""
-    message = _load(data, OadrUpdateReport)
-    if len(message.reports) != 1:
-        raise StoreCorruptError(f"a stored report holds {len(message.reports)} reports")
-    return message.reports[0]
+    return _only(_load(data, OadrUpdateReport).reports, "report")
