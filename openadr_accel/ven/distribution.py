@@ -1,0 +1,179 @@
+"""How a VEN reads an oadrDistributeEvent against the events it already knows (no I/O).
+
+An oadrDistributeEvent carries all of the VEN's current events each time, not a delta. Each
+event of a new distribution is one of::
+
+    condition                                              change                    code
+    -----------------------------------------------------  ------------------------  ----
+    unknown, and cancelled                                 IGNORED_UNKNOWN_CANCELLED 200  (rule 21)
+    unknown, with a signal the VEN does not support        REFUSED_SIGNAL            460
+    unknown                                                NEW                       200
+    known, lower modificationNumber                        IGNORED_STALE             452  (known one stays)
+    known, same modificationNumber                         UNCHANGED                 200  (answered before)
+    known, higher modificationNumber, cancelled            CANCELLED                 200
+    known, higher, with a signal the VEN does not support  REFUSED_SIGNAL            460
+    known, higher modificationNumber                       MODIFIED                  200
+
+and every known event missing from the distribution is IMPLICITLY_CANCELLED. A distribution from
+another vtnID (IDs are case-sensitive) changes nothing and is answered 452 as a whole.
+
+A VEN answers (oadrCreatedEvent) the events whose :attr:`EventUpdate.needs_response` is set: a
+new version (NEW, MODIFIED, CANCELLED) with oadrResponseRequired ``always``, and every refusal
+(460, 452) whatever oadrResponseRequired says. A refused version is remembered, so it is refused
+once, not at every distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..model import EiEventSignal, EventStatus, OadrDistributeEvent, OadrEvent, ResponseCode, ResponseRequired
+
+__all__ = ["Change", "DistributionReading", "EventUpdate", "read_distribution"]
+
+SignalFilter = Callable[[EiEventSignal], bool]
+"""Whether the VEN supports a signal (name, type, units)."""
+
+
+class Change(StrEnum):
+    """What a distribution says about one event, for this VEN."""
+
+    NEW = "new"
+    MODIFIED = "modified"
+    CANCELLED = "cancelled"
+    IMPLICITLY_CANCELLED = "implicitly_cancelled"
+    """A known event the distribution no longer carries."""
+    UNCHANGED = "unchanged"
+    IGNORED_STALE = "ignored_stale"
+    """A lower modificationNumber than the known one: the known version stays."""
+    IGNORED_UNKNOWN_CANCELLED = "ignored_unknown_cancelled"
+    """An event the VEN never knew, already cancelled: nothing to do, and not an error (rule 21)."""
+    REFUSED_SIGNAL = "refused_signal"
+    """The event has a signal the VEN does not support (460)."""
+
+
+_ANSWERED_CHANGES = frozenset({Change.NEW, Change.MODIFIED, Change.CANCELLED})
+_REMEMBERED_CHANGES = _ANSWERED_CHANGES | {Change.REFUSED_SIGNAL}
+"""A refused version is remembered too, so that it is refused (answered 460) only once."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventUpdate:
+    """One event's change.
+
+    Attributes:
+        event: the event as distributed now (None when it vanished from the distribution).
+        previous: the version the VEN knew before, if any.
+        response_code: what to answer about it (200, 452 or 460).
+        needs_response: whether the VEN's oadrCreatedEvent must carry an eventResponse for it.
+    """
+
+    event_id: str
+    change: Change
+    event: OadrEvent | None
+    previous: OadrEvent | None
+    response_code: ResponseCode
+    needs_response: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DistributionReading:
+    """What a distribution means for a VEN: accepted (with per-event updates) or refused whole."""
+
+    response_code: ResponseCode
+    description: str | None
+    updates: tuple[EventUpdate, ...]
+
+    @property
+    def accepted(self) -> bool:
+        """False when the distribution as a whole is refused (another vtnID)."""
+        return self.response_code == ResponseCode.OK
+
+    def known_after(self, known: Mapping[str, OadrEvent]) -> dict[str, OadrEvent]:
+        """The events the VEN knows once this distribution is applied (ended ones included until
+        the VEN forgets them; cancelled ones included with their cancelled status)."""
+        if not self.accepted:
+            return dict(known)
+        result = dict(known)
+        for update in self.updates:
+            if update.change == Change.IMPLICITLY_CANCELLED:
+                result.pop(update.event_id, None)
+            elif update.change in _REMEMBERED_CHANGES and update.event is not None:
+                result[update.event_id] = update.event
+        return result
+
+
+def read_distribution(
+    known: Mapping[str, OadrEvent],
+    message: OadrDistributeEvent,
+    *,
+    vtn_id: str,
+    supports: SignalFilter = lambda signal: True,
+) -> DistributionReading:
+    """Compare ``message`` with the events the VEN knows, by eventID (see the module docstring)."""
+    if message.vtn_id != vtn_id:
+        return DistributionReading(
+            response_code=ResponseCode.INVALID_ID,
+            description=f"vtnID {message.vtn_id!r} is not this VEN's VTN ({vtn_id!r}; case-sensitive)",
+            updates=(),
+        )
+    updates = [_update(known.get(_id_of(event)), event, supports) for event in message.events]
+    present = {_id_of(event) for event in message.events}
+    updates.extend(
+        EventUpdate(
+            event_id=event_id,
+            change=Change.IMPLICITLY_CANCELLED,
+            event=None,
+            previous=previous,
+            response_code=ResponseCode.OK,
+            needs_response=False,
+        )
+        for event_id, previous in known.items()
+        if event_id not in present
+    )
+    return DistributionReading(response_code=ResponseCode.OK, description=None, updates=tuple(updates))
+
+
+def _id_of(event: OadrEvent) -> str:
+    return event.ei_event.event_descriptor.event_id
+
+
+def _update(previous: OadrEvent | None, event: OadrEvent, supports: SignalFilter) -> EventUpdate:
+    descriptor = event.ei_event.event_descriptor
+    cancelled = descriptor.event_status == EventStatus.CANCELLED
+    unsupported = not all(supports(signal) for signal in event.ei_event.signals)
+    if previous is None:
+        change = Change.IGNORED_UNKNOWN_CANCELLED if cancelled else Change.NEW
+    else:
+        known_number = previous.ei_event.event_descriptor.modification_number
+        if descriptor.modification_number < known_number:
+            change = Change.IGNORED_STALE
+        elif descriptor.modification_number == known_number:
+            change = Change.UNCHANGED
+        else:
+            change = Change.CANCELLED if cancelled else Change.MODIFIED
+    if unsupported and change in (Change.NEW, Change.MODIFIED):
+        change = Change.REFUSED_SIGNAL
+    code = _CODES.get(change, ResponseCode.OK)
+    if change in (Change.REFUSED_SIGNAL, Change.IGNORED_STALE):
+        respond = True  # errors are answered whatever oadrResponseRequired says
+    elif change in _ANSWERED_CHANGES:
+        respond = event.response_required == ResponseRequired.ALWAYS
+    else:
+        respond = False
+    return EventUpdate(
+        event_id=descriptor.event_id,
+        change=change,
+        event=event,
+        previous=previous,
+        response_code=code,
+        needs_response=respond,
+    )
+
+
+_CODES = {
+    Change.REFUSED_SIGNAL: ResponseCode.SIGNAL_NOT_SUPPORTED,
+    Change.IGNORED_STALE: ResponseCode.INVALID_ID,
+}

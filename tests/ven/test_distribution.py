@@ -1,0 +1,176 @@
+"""A VEN's reading of oadrDistributeEvent: dedupe, stale and unknown-cancelled events, implicit
+cancels, unsupported signals (460) and a foreign vtnID (452) -- the A_E1 / E1 cases' logic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from openadr_accel.model import (
+    EiActivePeriod,
+    EiEvent,
+    EiEventSignal,
+    EventDescriptor,
+    EventStatus,
+    OadrDistributeEvent,
+    OadrEvent,
+    PayloadFloat,
+    ResponseCode,
+    ResponseRequired,
+    SignalInterval,
+    SignalName,
+    SignalType,
+)
+from openadr_accel.ven.distribution import Change, read_distribution
+
+START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+VTN = "VTN-1"
+
+
+def event(
+    event_id: str,
+    number: int = 0,
+    *,
+    status: EventStatus = EventStatus.FAR,
+    signal: str = "SIMPLE",
+    required: ResponseRequired = ResponseRequired.ALWAYS,
+) -> OadrEvent:
+    return OadrEvent(
+        response_required=required,
+        ei_event=EiEvent(
+            event_descriptor=EventDescriptor(
+                event_id=event_id,
+                modification_number=number,
+                market_context="http://m",
+                created_date_time=START - timedelta(days=1),
+                event_status=status,
+            ),
+            active_period=EiActivePeriod(dtstart=START, duration=timedelta(minutes=10)),
+            signals=(
+                EiEventSignal(
+                    signal_name=SignalName(signal),
+                    signal_type=SignalType.LEVEL,
+                    signal_id="s",
+                    intervals=(
+                        SignalInterval(
+                            uid="0",
+                            duration=timedelta(minutes=10),
+                            payloads=(PayloadFloat(value=Decimal(1)),),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def distribution(*events: OadrEvent, vtn_id: str = VTN) -> OadrDistributeEvent:
+    return OadrDistributeEvent(request_id="d-1", vtn_id=vtn_id, events=events)
+
+
+def changes(known: dict[str, OadrEvent], message: OadrDistributeEvent) -> dict[str, tuple[Change, str, bool]]:
+    reading = read_distribution(
+        known, message, vtn_id=VTN, supports=lambda signal: not signal.signal_name.startswith("x-")
+    )
+    return {u.event_id: (u.change, u.response_code.value, u.needs_response) for u in reading.updates}
+
+
+def test_e1_1010_an_empty_distribution_needs_no_answer() -> None:
+    reading = read_distribution({}, distribution(), vtn_id=VTN)
+    assert reading.accepted
+    assert reading.updates == ()
+
+
+def test_new_events_are_answered_as_response_required_says() -> None:
+    found = changes({}, distribution(event("a"), event("b", required=ResponseRequired.NEVER)))
+    assert found == {"a": (Change.NEW, "200", True), "b": (Change.NEW, "200", False)}
+
+
+def test_dedupe_by_event_id_and_modification_number() -> None:
+    known = {"a": event("a", 1), "b": event("b", 1), "c": event("c", 1)}
+    found = changes(
+        known,
+        distribution(event("a", 1), event("b", 2), event("c", 2, status=EventStatus.CANCELLED)),
+    )
+    assert found == {
+        "a": (Change.UNCHANGED, "200", False),
+        "b": (Change.MODIFIED, "200", True),
+        "c": (Change.CANCELLED, "200", True),
+    }
+
+
+def test_a_e1_0392_a_lower_modification_number_is_ignored_and_answered_452() -> None:
+    known = {"a": event("a", 3)}
+    reading = read_distribution(known, distribution(event("a", 2)), vtn_id=VTN)
+    [update] = reading.updates
+    assert (update.change, update.response_code, update.needs_response) == (
+        Change.IGNORED_STALE,
+        ResponseCode.INVALID_ID,
+        True,
+    )
+    assert reading.known_after(known) == known  # the known version stays
+
+
+def test_a_e1_0345_an_unknown_cancelled_event_is_not_an_error() -> None:
+    reading = read_distribution({}, distribution(event("gone", 4, status=EventStatus.CANCELLED)), vtn_id=VTN)
+    [update] = reading.updates
+    assert update.change == Change.IGNORED_UNKNOWN_CANCELLED
+    assert update.response_code == ResponseCode.OK
+    assert not update.needs_response
+    assert reading.known_after({}) == {}
+
+
+def test_implicit_cancel_of_a_known_event_missing_from_the_distribution() -> None:
+    known = {"a": event("a"), "b": event("b")}
+    reading = read_distribution(known, distribution(event("a")), vtn_id=VTN)
+    by_id = {update.event_id: update for update in reading.updates}
+    assert by_id["b"].change == Change.IMPLICITLY_CANCELLED
+    assert by_id["b"].event is None
+    assert by_id["b"].previous == known["b"]
+    assert reading.known_after(known) == {"a": known["a"]}
+
+
+def test_e1_1070_an_unsupported_signal_is_answered_460_once() -> None:
+    message = distribution(event("x", signal="x-custom", required=ResponseRequired.NEVER))
+    first = read_distribution({}, message, vtn_id=VTN, supports=lambda s: s.signal_name == SignalName.SIMPLE)
+    [update] = first.updates
+    assert (update.change, update.response_code, update.needs_response) == (
+        Change.REFUSED_SIGNAL,
+        ResponseCode.SIGNAL_NOT_SUPPORTED,
+        True,  # an error is answered even when no response is required
+    )
+    known = first.known_after({})
+    again = read_distribution(
+        known, message, vtn_id=VTN, supports=lambda s: s.signal_name == SignalName.SIMPLE
+    )
+    assert [u.change for u in again.updates] == [Change.UNCHANGED]
+
+
+@pytest.mark.parametrize("vtn_id", ["vtn-1", "VTN-2", ""])
+def test_e1_1080_a_foreign_or_differently_cased_vtn_id_is_refused_whole(vtn_id: str) -> None:
+    known = {"a": event("a")}
+    reading = read_distribution(known, distribution(event("a", 1), vtn_id=vtn_id), vtn_id=VTN)
+    assert not reading.accepted
+    assert reading.response_code == ResponseCode.INVALID_ID
+    assert reading.description is not None
+    assert "case-sensitive" in reading.description
+    assert reading.updates == ()
+    assert reading.known_after(known) == known
+
+
+def test_a_e1_0180_new_modified_and_cancelled_in_one_payload() -> None:
+    known = {"m": event("m", 0), "c": event("c", 0), "gone": event("gone", 0)}
+    message = distribution(event("n"), event("m", 1), event("c", 1, status=EventStatus.CANCELLED))
+    reading = read_distribution(known, message, vtn_id=VTN)
+    assert [(u.event_id, u.change) for u in reading.updates] == [
+        ("n", Change.NEW),
+        ("m", Change.MODIFIED),
+        ("c", Change.CANCELLED),
+        ("gone", Change.IMPLICITLY_CANCELLED),
+    ]
+    after = reading.known_after(known)
+    assert sorted(after) == ["c", "m", "n"]
+    assert after["c"].ei_event.event_descriptor.event_status == EventStatus.CANCELLED
+    assert after["m"] == event("m", 1)
