@@ -29,9 +29,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..model import EiEventSignal, EventStatus, OadrDistributeEvent, OadrEvent, ResponseCode, ResponseRequired
+from ..errors import LocalProtocolError
+from ..model import (
+    EiEventSignal,
+    EiResponse,
+    EventResponse,
+    EventStatus,
+    OadrCreatedEvent,
+    OadrDistributeEvent,
+    OadrEvent,
+    OptType,
+    ResponseCode,
+    ResponseRequired,
+)
 
-__all__ = ["Change", "DistributionReading", "EventUpdate", "read_distribution"]
+__all__ = ["Change", "DistributionReading", "EventUpdate", "created_event", "read_distribution"]
 
 SignalFilter = Callable[[EiEventSignal], bool]
 """Whether the VEN supports a signal (name, type, units)."""
@@ -134,6 +146,61 @@ def read_distribution(
         if event_id not in present
     )
     return DistributionReading(response_code=ResponseCode.OK, description=None, updates=tuple(updates))
+
+
+def created_event(
+    reading: DistributionReading,
+    message: OadrDistributeEvent,
+    *,
+    ven_id: str,
+    opt: Mapping[str, OptType],
+) -> OadrCreatedEvent | None:
+    """The oadrCreatedEvent answering ``message``, or None when nothing needs an answer.
+
+    Args:
+        reading: :func:`read_distribution` of ``message``.
+        opt: the VEN's decision for each event it accepts and must answer (NEW, MODIFIED,
+            CANCELLED); refused events are answered optOut with their error code.
+
+    A distribution refused whole (another vtnID) is answered with its code and no eventResponses.
+
+    Raises:
+        LocalProtocolError: ``opt`` lacks a decision for an event that must be answered.
+    """
+    if not reading.accepted:
+        return OadrCreatedEvent(
+            ei_response=EiResponse(
+                response_code=reading.response_code,
+                request_id=message.request_id,
+                response_description=reading.description,
+            ),
+            ven_id=ven_id,
+        )
+    responses = []
+    for update in reading.updates:
+        if not update.needs_response or update.event is None:
+            continue
+        if update.response_code == ResponseCode.OK:
+            if update.event_id not in opt:
+                raise LocalProtocolError(f"no opt decision for event {update.event_id!r}")
+            opt_type = opt[update.event_id]
+        else:
+            opt_type = OptType.OPT_OUT
+        responses.append(
+            EventResponse(
+                response_code=update.response_code,
+                request_id=message.request_id,
+                qualified_event_id=update.event.qualified_event_id,
+                opt_type=opt_type,
+            )
+        )
+    if not responses:
+        return None
+    return OadrCreatedEvent(
+        ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+        ven_id=ven_id,
+        event_responses=tuple(responses),
+    )
 
 
 def _id_of(event: OadrEvent) -> str:

@@ -76,9 +76,7 @@ def timeline(event: OadrEvent, offset: timedelta = timedelta(0)) -> tuple[Moment
         )
     if end is not None:
         moments.append(
-            Moment(
-                at=end, kind=MomentKind.ENDED, values=dict.fromkeys(s.signal_id for s in ei_event.signals)
-            )
+            Moment(at=end, kind=MomentKind.ENDED, values=dict.fromkeys(s.signal_id for s in ei_event.signals))
         )
     return tuple(moments)
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from openadr_accel import xml
+from openadr_accel.errors import LocalProtocolError
 from openadr_accel.model import (
     EiActivePeriod,
     EiEvent,
@@ -16,6 +18,7 @@ from openadr_accel.model import (
     EventStatus,
     OadrDistributeEvent,
     OadrEvent,
+    OptType,
     PayloadFloat,
     ResponseCode,
     ResponseRequired,
@@ -23,7 +26,7 @@ from openadr_accel.model import (
     SignalName,
     SignalType,
 )
-from openadr_accel.ven.distribution import Change, read_distribution
+from openadr_accel.ven.distribution import Change, created_event, read_distribution
 
 START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 VTN = "VTN-1"
@@ -174,3 +177,49 @@ def test_a_e1_0180_new_modified_and_cancelled_in_one_payload() -> None:
     assert sorted(after) == ["c", "m", "n"]
     assert after["c"].ei_event.event_descriptor.event_status == EventStatus.CANCELLED
     assert after["m"] == event("m", 1)
+
+
+def test_created_event_answers_what_needs_an_answer() -> None:
+    known = {"m": event("m", 0), "same": event("same", 0)}
+    message = distribution(
+        event("n"),
+        event("m", 1),
+        event("same", 0),
+        event("quiet", required=ResponseRequired.NEVER),
+        event("x", signal="x-custom", required=ResponseRequired.NEVER),
+    )
+    reading = read_distribution(
+        known, message, vtn_id=VTN, supports=lambda s: s.signal_name == SignalName.SIMPLE
+    )
+    answer = created_event(reading, message, ven_id="ven-1", opt={"n": OptType.OPT_IN, "m": OptType.OPT_OUT})
+    assert answer is not None
+    assert answer.ven_id == "ven-1"
+    assert answer.ei_response.response_code == ResponseCode.OK
+    assert answer.ei_response.request_id == "d-1"
+    assert [
+        (r.qualified_event_id.event_id, r.qualified_event_id.modification_number, r.response_code, r.opt_type)
+        for r in answer.event_responses
+    ] == [
+        ("n", 0, ResponseCode.OK, OptType.OPT_IN),
+        ("m", 1, ResponseCode.OK, OptType.OPT_OUT),
+        ("x", 0, ResponseCode.SIGNAL_NOT_SUPPORTED, OptType.OPT_OUT),
+    ]
+    assert all(r.request_id == "d-1" for r in answer.event_responses)
+    assert xml.parse(xml.serialize(answer, validate=True)) == answer
+
+
+def test_created_event_needs_a_decision_and_may_be_none() -> None:
+    message = distribution(event("n"))
+    reading = read_distribution({}, message, vtn_id=VTN)
+    with pytest.raises(LocalProtocolError, match="no opt decision for event 'n'"):
+        created_event(reading, message, ven_id="v", opt={})
+    quiet = distribution(event("q", required=ResponseRequired.NEVER))
+    assert created_event(read_distribution({}, quiet, vtn_id=VTN), quiet, ven_id="v", opt={}) is None
+
+
+def test_created_event_for_a_foreign_vtn_is_452_whole() -> None:
+    message = distribution(event("n"), vtn_id="vtn-1")
+    answer = created_event(read_distribution({}, message, vtn_id=VTN), message, ven_id="v", opt={})
+    assert answer is not None
+    assert answer.ei_response.response_code == ResponseCode.INVALID_ID
+    assert answer.event_responses == ()
