@@ -3,32 +3,24 @@ cancels, unsupported signals (460) and a foreign vtnID (452) -- the A_E1 / E1 ca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import replace
 
 import pytest
+from samples import simple_event
 
 from openadr_accel import xml
 from openadr_accel.errors import LocalProtocolError
 from openadr_accel.model import (
-    EiActivePeriod,
-    EiEvent,
-    EiEventSignal,
-    EventDescriptor,
     EventStatus,
     OadrDistributeEvent,
     OadrEvent,
     OptType,
-    PayloadFloat,
     ResponseCode,
     ResponseRequired,
-    SignalInterval,
     SignalName,
-    SignalType,
 )
 from openadr_accel.ven.distribution import Change, created_event, read_distribution
 
-START = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 VTN = "VTN-1"
 
 
@@ -40,33 +32,9 @@ def event(
     signal: str = "SIMPLE",
     required: ResponseRequired = ResponseRequired.ALWAYS,
 ) -> OadrEvent:
-    return OadrEvent(
-        response_required=required,
-        ei_event=EiEvent(
-            event_descriptor=EventDescriptor(
-                event_id=event_id,
-                modification_number=number,
-                market_context="http://m",
-                created_date_time=START - timedelta(days=1),
-                event_status=status,
-            ),
-            active_period=EiActivePeriod(dtstart=START, duration=timedelta(minutes=10)),
-            signals=(
-                EiEventSignal(
-                    signal_name=SignalName(signal),
-                    signal_type=SignalType.LEVEL,
-                    signal_id="s",
-                    intervals=(
-                        SignalInterval(
-                            uid="0",
-                            duration=timedelta(minutes=10),
-                            payloads=(PayloadFloat(value=Decimal(1)),),
-                        ),
-                    ),
-                ),
-            ),
-        ),
-    )
+    base = simple_event(event_id, status=status, modification_number=number, levels=(1,))
+    signals = tuple(replace(s, signal_name=SignalName(signal)) for s in base.ei_event.signals)
+    return replace(base, response_required=required, ei_event=replace(base.ei_event, signals=signals))
 
 
 def distribution(*events: OadrEvent, vtn_id: str = VTN) -> OadrDistributeEvent:

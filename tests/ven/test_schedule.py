@@ -4,15 +4,15 @@ moments due between two instants (hours of schedule checked without waiting)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from samples import simple_event
+
 from openadr_accel.model import (
     EiActivePeriod,
-    EiEvent,
     EiEventSignal,
-    EventDescriptor,
-    EventStatus,
     OadrEvent,
     PayloadFloat,
     SignalInterval,
@@ -38,19 +38,9 @@ def signal(signal_id: str, *intervals: tuple[timedelta, int]) -> EiEventSignal:
 
 
 def event(duration: timedelta, *signals: EiEventSignal, start_after: timedelta | None = None) -> OadrEvent:
-    return OadrEvent(
-        ei_event=EiEvent(
-            event_descriptor=EventDescriptor(
-                event_id="e",
-                modification_number=0,
-                market_context="http://m",
-                created_date_time=START - timedelta(days=1),
-                event_status=EventStatus.FAR,
-            ),
-            active_period=EiActivePeriod(dtstart=START, duration=duration, start_after=start_after),
-            signals=signals,
-        )
-    )
+    base = simple_event("e", start=START)
+    period = EiActivePeriod(dtstart=START, duration=duration, start_after=start_after)
+    return replace(base, ei_event=replace(base.ei_event, active_period=period, signals=signals))
 
 
 def test_start_interval_changes_and_end_with_values() -> None:
