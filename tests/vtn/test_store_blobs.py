@@ -20,7 +20,8 @@ from openadr_accel.model import (
 )
 from openadr_accel.vtn import Signal, report_request
 from openadr_accel.vtn.events import _build_signals
-from openadr_accel.vtn.store import StoreCorruptError, blobs
+from openadr_accel.vtn.store import StoreCorruptError
+from openadr_accel.xml import stored as blobs
 
 
 def event(event_id: str) -> OadrEvent:

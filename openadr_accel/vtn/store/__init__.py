@@ -5,8 +5,8 @@
   VTN processes (install the ``postgres`` extra).
 """
 
+from ...xml.stored import StoreCorruptError
 from .base import Store
-from .blobs import StoreCorruptError
 from .errors import StoreUnavailableError
 from .records import (
     EventResponseRecord,

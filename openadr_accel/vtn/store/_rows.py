@@ -12,7 +12,7 @@ so the prepared-statement caches of both drivers hit.
 
 Layout: one table per kind of record (prefixed ``vtn_``, so a shared PostgreSQL database or
 schema stays readable). Records are columns; model objects (events, opts, reports, report
-requests) are kept as the 2.0b documents of :mod:`.blobs`, next to the columns they are queried
+requests) are kept as the 2.0b documents of :mod:`openadr_accel.xml.stored`, next to the columns they are queried
 by. venIDs and the other IDs compare byte-wise in both databases (``COLLATE "C"`` in
 PostgreSQL), so lists come back in the same order from both and match Python's ``sorted``.
 """
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ...model import OadrCreateOpt, OadrEvent, OadrReport, OptType, ResponseCode
-from .blobs import (
+from ...xml.stored import (
     dump_event,
     dump_opt,
     dump_report,

@@ -1,4 +1,4 @@
-"""Errors the store implementations raise, besides :class:`~.blobs.StoreCorruptError`."""
+"""Errors the store implementations raise, besides :class:`~openadr_accel.xml.stored.StoreCorruptError`."""
 
 from __future__ import annotations
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from ... import xml
-from ...errors import OpenADRError
-from ...model import (
+from ..errors import OpenADRError
+from ..model import (
     OadrCreateOpt,
     OadrCreateReport,
     OadrDistributeEvent,
@@ -22,6 +21,7 @@ from ...model import (
     OadrUpdateReport,
     Payload,
 )
+from . import parse, serialize
 
 __all__ = [
     "StoreCorruptError",
@@ -49,7 +49,7 @@ class StoreCorruptError(RuntimeError):
 
 def _load(data: bytes, kind: type[_P]) -> _P:
     try:
-        payload = xml.parse(bytes(data), validate=False)
+        payload = parse(bytes(data), validate=False)
     except OpenADRError as exc:
         raise StoreCorruptError(f"a stored {kind.__name__} cannot be read: {exc}") from exc
     if not isinstance(payload, kind):
@@ -66,7 +66,7 @@ def _only(items: tuple[_T, ...], what: str) -> _T:
 
 def dump_event(event: OadrEvent) -> bytes:
     """An event, stored as an oadrDistributeEvent that carries it alone."""
-    return xml.serialize(OadrDistributeEvent(request_id=_WRAPPER_ID, vtn_id=_WRAPPER_ID, events=(event,)))
+    return serialize(OadrDistributeEvent(request_id=_WRAPPER_ID, vtn_id=_WRAPPER_ID, events=(event,)))
 
 
 def load_event(data: bytes) -> OadrEvent:
@@ -76,7 +76,7 @@ def load_event(data: bytes) -> OadrEvent:
 
 def dump_opt(opt: OadrCreateOpt) -> bytes:
     """An opt, stored as the oadrCreateOpt that created it."""
-    return xml.serialize(opt)
+    return serialize(opt)
 
 
 def load_opt(data: bytes) -> OadrCreateOpt:
@@ -86,7 +86,7 @@ def load_opt(data: bytes) -> OadrCreateOpt:
 
 def dump_report_description(report: OadrReport) -> bytes:
     """A METADATA report (a VEN's report capability), stored as an oadrRegisterReport."""
-    return xml.serialize(OadrRegisterReport(request_id=_WRAPPER_ID, reports=(report,)))
+    return serialize(OadrRegisterReport(request_id=_WRAPPER_ID, reports=(report,)))
 
 
 def load_report_description(data: bytes) -> OadrReport:
@@ -96,7 +96,7 @@ def load_report_description(data: bytes) -> OadrReport:
 
 def dump_report_request(request: OadrReportRequest) -> bytes:
     """A report request, stored as an oadrCreateReport that carries it alone."""
-    return xml.serialize(OadrCreateReport(request_id=_WRAPPER_ID, report_requests=(request,)))
+    return serialize(OadrCreateReport(request_id=_WRAPPER_ID, report_requests=(request,)))
 
 
 def load_report_request(data: bytes) -> OadrReportRequest:
@@ -106,7 +106,7 @@ def load_report_request(data: bytes) -> OadrReportRequest:
 
 def dump_report(report: OadrReport) -> bytes:
     """Report data, stored as an oadrUpdateReport that carries it alone."""
-    return xml.serialize(OadrUpdateReport(request_id=_WRAPPER_ID, reports=(report,)))
+    return serialize(OadrUpdateReport(request_id=_WRAPPER_ID, reports=(report,)))
 
 
 def load_report(data: bytes) -> OadrReport:
