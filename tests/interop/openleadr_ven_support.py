@@ -4,167 +4,30 @@ The VEN writes JSON lines (see ``openleadr_ven.py``); :class:`VenProcess` collec
 come and lets a test wait, always with a time limit, for the first line that matches. When a wait
 fails, the assertion message carries the VEN's transcript (its lines, the documents it exchanged
 by type, and the end of its standard error), which is usually enough to see what went wrong.
+The line-following itself is shared with the VTN peer, in ``openleadr_process.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-import subprocess
-import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import IO, Any
 
-import pytest
-from openleadr_env import (
-    OPENLEADR_VERSION,
-    REQUIRE_VARIABLE,
-    OpenLEADRUnavailable,
-    openleadr_python,
-    required,
-)
+from openleadr_process import OpenLEADRProcess, openleadr_interpreter, start_script
 
 __all__ = ["VenProcess", "openleadr_interpreter", "start_ven"]
 
 VEN_SCRIPT = Path(__file__).with_name("openleadr_ven.py")
 
-Line = dict[str, Any]
 
-
-def openleadr_interpreter() -> Path:
-    """The OpenLEADR environment's interpreter; skips the test without it (fails when
-    ``OPENADR_ACCEL_REQUIRE_OPENLEADR=1``), as the ``openleadr`` fixture of ``conftest.py`` does."""
-    try:
-        return openleadr_python()
-    except (OpenLEADRUnavailable, OSError, subprocess.SubprocessError) as exc:
-        reason = f"its environment could not be built: {exc}"
-        if required():
-            pytest.fail(f"OpenLEADR {OPENLEADR_VERSION} is required ({REQUIRE_VARIABLE}=1) but {reason}")
-        pytest.skip(f"OpenLEADR {OPENLEADR_VERSION} unavailable: {reason}")
-
-
-class VenProcess:
+class VenProcess(OpenLEADRProcess):
     """A running ``openleadr_ven.py``: its output lines so far, and bounded waits on them."""
 
-    def __init__(self, process: asyncio.subprocess.Process, stderr: IO[bytes]) -> None:
-        self.process = process
-        self.lines: list[Line] = []
-        self._stderr = stderr
-        self._stderr_text: str | None = None
-        self._new_line = asyncio.Event()
-        self._finished = False
-        self._reader = asyncio.create_task(self._read(), name="openleadr-ven-reader")
-
-    async def _read(self) -> None:
-        assert self.process.stdout is not None
-        try:
-            async for raw in self.process.stdout:
-                text = raw.decode("utf-8", "replace").strip()
-                if not text:
-                    continue
-                try:
-                    line = json.loads(text)
-                except json.JSONDecodeError:
-                    line = {"kind": "unparsed", "text": text}
-                self.lines.append(line)
-                self._new_line.set()
-        finally:
-            self._finished = True
-            self._new_line.set()
-
-    def of_kind(self, kind: str) -> list[Line]:
-        """The lines of one kind, in order."""
-        return [line for line in self.lines if line.get("kind") == kind]
-
-    def wire(self, direction: str, message_type: str | None = None) -> list[Line]:
-        """The documents sent (``"out"``) or received (``"in"``), of one type or all."""
-        return [
-            line
-            for line in self.of_kind("wire")
-            if line["direction"] == direction and (message_type is None or line["type"] == message_type)
-        ]
-
-    async def wait_for(self, predicate: Callable[[Line], bool], *, timeout: float, what: str) -> Line:
-        """The first line (since the start) that satisfies ``predicate``, waiting up to
-        ``timeout`` seconds for it. Fails with the transcript if it does not come in time or the
-        VEN ends first."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        index = 0
-        while True:
-            while index < len(self.lines):
-                line = self.lines[index]
-                index += 1
-                if predicate(line):
-                    return line
-            if self._finished:
-                raise AssertionError(f"the OpenLEADR VEN ended before {what}\n{self.transcript()}")
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(f"no {what} within {timeout} s\n{self.transcript()}")
-            self._new_line.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_line.wait(), remaining)
-
-    async def stop(self, *, timeout: float = 10.0) -> int:
-        """Close its standard input (it stops its client and exits); killed if it takes longer
-        than ``timeout``. Its exit status."""
-        if self.process.stdin is not None and not self.process.stdin.is_closing():
-            self.process.stdin.close()
-        try:
-            await asyncio.wait_for(self.process.wait(), timeout)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._reader, timeout)
-        assert self.process.returncode is not None
-        return self.process.returncode
-
-    def stderr_tail(self, limit: int = 4000) -> str:
-        """The end of its standard error (kept after the process ended)."""
-        if self._stderr_text is None:
-            self._stderr.seek(0)
-            text = self._stderr.read().decode("utf-8", "replace")
-            self._stderr.seek(0, 2)
-            if self.process.returncode is None:
-                return text[-limit:]
-            self._stderr_text = text
-        return self._stderr_text[-limit:]
-
-    def transcript(self) -> str:
-        """Its lines (documents by type only) and the end of its standard error."""
-        shown = []
-        for line in self.lines:
-            if line.get("kind") == "wire":
-                arrow = "->" if line["direction"] == "out" else "<-"
-                shown.append(f"  wire {arrow} {line['type']}")
-            else:
-                shown.append(f"  {json.dumps(line)[:2000]}")
-        return "OpenLEADR VEN output:\n" + "\n".join(shown) + "\nits stderr (end):\n" + self.stderr_tail()
+    name = "OpenLEADR VEN"
 
 
 @contextlib.asynccontextmanager
 async def start_ven(python: Path, arguments: Sequence[str]) -> AsyncIterator[VenProcess]:
     """``openleadr_ven.py`` under ``python`` with ``arguments``; stopped (or killed) at the end."""
-    stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
-    process = await asyncio.create_subprocess_exec(
-        str(python),
-        "-I",
-        str(VEN_SCRIPT),
-        *arguments,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-    )
-    ven = VenProcess(process, stderr)
-    try:
+    async with start_script(VenProcess, python, VEN_SCRIPT, arguments) as ven:
         yield ven
-    finally:
-        try:
-            await ven.stop()
-        finally:
-            ven.stderr_tail()  # keeps its standard error for transcripts after the end
-            stderr.close()
