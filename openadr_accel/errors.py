@@ -4,6 +4,8 @@
 
     OpenADRError                      root: catch this to catch everything of ours
     ├── LocalProtocolError            we were asked to build or send something invalid
+    ├── TransportError                the peer could not be reached, or answered with an HTTP error
+    ├── RefusedError                  the peer answered our request with an error response code
     └── RemoteProtocolError           the peer sent something invalid
         ├── MalformedXMLError         not well-formed XML (or not in its declared encoding)
         ├── UnsafeXMLError            DTD or entity declaration refused
@@ -37,12 +39,14 @@ __all__ = [
     "MessageTooLargeError",
     "NotAuthorizedError",
     "OpenADRError",
+    "RefusedError",
     "RemoteProtocolError",
     "ReplayError",
     "RuleViolationError",
     "SchemaValidationError",
     "SecurityConfigurationError",
     "SignatureError",
+    "TransportError",
     "UnsafeXMLError",
     "UnsupportedPayloadError",
 ]
@@ -90,6 +94,16 @@ class OpenADRError(Exception):
 
 class LocalProtocolError(OpenADRError):
     """We were asked to build or send something that is not valid OpenADR 2.0b."""
+
+
+class TransportError(OpenADRError):
+    """The peer could not be reached (refused, timed out, TLS failed) or answered with an HTTP
+    error status instead of an OpenADR document. Worth retrying later."""
+
+
+class RefusedError(OpenADRError):
+    """The peer answered our request with an error ``responseCode`` (carried as
+    ``response_code``; the peer's ``responseDescription`` is in the message)."""
 
 
 class RemoteProtocolError(OpenADRError):

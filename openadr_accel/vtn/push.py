@@ -16,11 +16,11 @@ import contextlib
 import logging
 import random
 import ssl
-from datetime import timedelta
 
 import aiohttp
 
 from .. import xml
+from ..backoff import backoff
 from ..errors import OpenADRError
 from ..model import (
     OadrCancelPartyRegistration,
@@ -37,18 +37,11 @@ from .dispatch import Dispatcher
 from .handlers import Peer
 from .store import MessageKind, QueuedMessage, VenRecord
 
-__all__ = ["PushWorker", "backoff"]
+__all__ = ["PushWorker"]
 
 logger = logging.getLogger("openadr_accel.vtn.push")
 
 _CLAIM_LIMIT = 64
-
-
-def backoff(attempts: int, base: timedelta, ceiling: timedelta, rng: random.Random) -> timedelta:
-    """The wait before attempt ``attempts + 1``: ``base * 2**(attempts - 1)``, capped, plus up
-    to 25% jitter so that many VENs' retries do not line up."""
-    wait: timedelta = min(base * (2 ** max(attempts - 1, 0)), ceiling)
-    return wait + wait * (rng.random() / 4)
 
 
 class PushWorker:

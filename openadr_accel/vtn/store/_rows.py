@@ -12,8 +12,8 @@ so the prepared-statement caches of both drivers hit.
 
 Layout: one table per kind of record (prefixed ``vtn_``, so a shared PostgreSQL database or
 schema stays readable). Records are columns; model objects (events, opts, reports, report
-requests) are kept as the 2.0b documents of :mod:`openadr_accel.xml.stored`, next to the columns they are queried
-by. venIDs and the other IDs compare byte-wise in both databases (``COLLATE "C"`` in
+requests) are kept as the 2.0b documents of :mod:`openadr_accel.xml.stored`, next to the columns
+they are queried by. venIDs and the other IDs compare byte-wise in both databases (``COLLATE "C"`` in
 PostgreSQL), so lists come back in the same order from both and match Python's ``sorted``.
 """
 

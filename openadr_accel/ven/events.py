@@ -1,0 +1,264 @@
+"""A VEN's events: answering distributions, and telling the handlers of each event's moments.
+
+:meth:`VenEvents.read` turns an oadrDistributeEvent into an :class:`AcceptedDistribution`: the
+answer to send (an oadrCreatedEvent, or None when none is needed) and the changes to keep. The
+changes are kept, and the handlers told, by :meth:`AcceptedDistribution.commit` once the answer
+was delivered: a VEN that could not deliver its answer reads the next distribution as new again
+and answers it then (``on_event`` may so be asked twice about one version, never an answer lost).
+
+:meth:`VenEvents.fire_due` reports every moment (start, interval change, end) that fell since it
+last looked, for the events the VEN opted into, and returns when the next one falls; the VEN's
+scheduler task calls it. What was reported is stored, so a restart repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import ParamSpec, TypeVar
+
+from ..clock import Clock
+from ..model import EventStatus, OadrCreatedEvent, OadrDistributeEvent, OadrEvent, OptType
+from .distribution import Change, DistributionReading, SignalFilter, created_event, read_distribution
+from .handlers import SignalValue, VenHandlers
+from .schedule import Moment, MomentKind, due, start_offset, timeline
+from .store import KnownEvent, VenStore
+
+__all__ = ["AcceptedDistribution", "VenEvents"]
+
+logger = logging.getLogger("openadr_accel.ven")
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+async def notify(callback: Callable[_P, Awaitable[None]] | None, *args: _P.args, **kwargs: _P.kwargs) -> None:
+    """Call a handler, if set; its exceptions are logged, never raised."""
+    if callback is None:
+        return
+    try:
+        await callback(*args, **kwargs)
+    except Exception:
+        logger.exception("the VEN handler %s failed", getattr(callback, "__name__", callback))
+
+
+@dataclass(slots=True)
+class AcceptedDistribution:
+    """What a distribution means for the VEN: the answer, and the changes to commit once it was
+    delivered (see the module docstring)."""
+
+    reading: DistributionReading
+    answer: OadrCreatedEvent | None
+    _commit: Callable[[], Awaitable[None]] = field(repr=False)
+
+    async def commit(self) -> None:
+        """Keep the changes and tell the handlers."""
+        await self._commit()
+
+
+class VenEvents:
+    """The events side of one VEN.
+
+    Args:
+        store: where known events are kept.
+        handlers: the vendor's callbacks.
+        supports: which signals the VEN supports (others are answered 460).
+        clock: the time source.
+        rng: the randomness of randomized starts.
+        forget_after: how long a finished event is remembered.
+    """
+
+    def __init__(
+        self,
+        store: VenStore,
+        handlers: VenHandlers,
+        *,
+        supports: SignalFilter,
+        clock: Clock,
+        rng: random.Random,
+        forget_after: timedelta,
+    ) -> None:
+        self._store = store
+        self._handlers = handlers
+        self._supports = supports
+        self._clock = clock
+        self._rng = rng
+        self._forget_after = forget_after
+        self._known = store.events()
+        self._lock = asyncio.Lock()
+        self.changed = asyncio.Event()
+        """Set whenever the known events change (the scheduler then looks again)."""
+
+    def known(self) -> dict[str, KnownEvent]:
+        """The events the VEN knows (pending, active, and finished ones not forgotten yet)."""
+        return dict(self._known)
+
+    async def read(self, message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
+        """Read a distribution and decide (``on_event``) about each new or modified event."""
+        async with self._lock:
+            reading = read_distribution(
+                {event_id: known.event for event_id, known in self._known.items()},
+                message,
+                vtn_id=vtn_id,
+                supports=self._supports,
+            )
+            if not reading.accepted:
+                return AcceptedDistribution(
+                    reading=reading,
+                    answer=created_event(reading, message, ven_id=ven_id, opt={}),
+                    _commit=_nothing,
+                )
+            decisions: dict[str, OptType] = {}
+            for update in reading.updates:
+                if update.change in (Change.NEW, Change.MODIFIED):
+                    assert update.event is not None
+                    decisions[update.event_id] = await self._decide(update.event)
+                elif update.change == Change.CANCELLED:
+                    previous = self._known.get(update.event_id)
+                    decisions[update.event_id] = (previous and previous.opt_type) or OptType.OPT_IN
+            answer = created_event(reading, message, ven_id=ven_id, opt=decisions)
+
+        async def commit() -> None:
+            async with self._lock:
+                await self._apply(reading, decisions)
+
+        return AcceptedDistribution(reading=reading, answer=answer, _commit=commit)
+
+    def opted(self, event_id: str, opt_type: OptType) -> None:
+        """The VEN opted in or out of one event after answering it (oadrCreateOpt): its
+        lifecycle callbacks stop (optOut) or start (optIn) from now on."""
+        known = self._known.get(event_id)
+        if known is None:
+            return
+        self._keep(replace(known, opt_type=opt_type))
+
+    async def fire_due(self) -> datetime | None:
+        """Report the moments that fell since the last look; when the next one falls (None:
+        no moment ahead)."""
+        now = self._clock()
+        upcoming: datetime | None = None
+        async with self._lock:
+            for known in list(self._known.values()):
+                if known.finished_at is not None or known.opt_type != OptType.OPT_IN:
+                    continue
+                moments = timeline(known.event, known.start_offset)
+                fired = due(moments, known.reported_until, now)
+                for moment in fired:
+                    await self._report(known.event, moment)
+                if fired:
+                    ended = fired[-1].kind == MomentKind.ENDED
+                    self._keep(replace(known, reported_until=now, finished_at=now if ended else None))
+                ahead = next((moment.at for moment in moments if moment.at > now), None)
+                if ahead is not None and (upcoming is None or ahead < upcoming):
+                    upcoming = ahead
+            self._forget_finished(now)
+        return upcoming
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    async def _decide(self, event: OadrEvent) -> OptType:
+        decide = self._handlers.on_event
+        if decide is None:
+            return OptType.OPT_IN
+        try:
+            decision = await decide(event)
+        except Exception:
+            logger.exception(
+                "on_event failed for event %r: opting out", event.ei_event.event_descriptor.event_id
+            )
+            return OptType.OPT_OUT
+        if not isinstance(decision, OptType):
+            logger.error("on_event returned %r, not an OptType: opting out", decision)
+            return OptType.OPT_OUT
+        return decision
+
+    async def _apply(self, reading: DistributionReading, decisions: dict[str, OptType]) -> None:
+        now = self._clock()
+        handlers = self._handlers
+        for update in reading.updates:
+            previous = self._known.get(update.event_id)
+            event = update.event
+            if update.change == Change.NEW:
+                assert event is not None
+                known = KnownEvent(
+                    event=event,
+                    opt_type=decisions[update.event_id],
+                    start_offset=start_offset(event, self._rng),
+                )
+                self._keep(known)
+                if known.opt_type == OptType.OPT_IN and _start(known) > now:
+                    await notify(handlers.on_event_pending, event)
+            elif update.change == Change.MODIFIED:
+                assert event is not None
+                assert previous is not None
+                started = previous.reported_until is not None and previous.reported_until >= _start(previous)
+                self._keep(
+                    replace(
+                        previous,
+                        event=event,
+                        opt_type=decisions[update.event_id],
+                        start_offset=previous.start_offset if started else start_offset(event, self._rng),
+                    )
+                )
+                if decisions[update.event_id] == OptType.OPT_IN:
+                    await notify(handlers.on_event_modified, event, previous.event)
+            elif update.change == Change.CANCELLED:
+                assert event is not None
+                assert previous is not None
+                self._keep(replace(previous, event=event, finished_at=previous.finished_at or now))
+                if previous.finished_at is None and previous.opt_type == OptType.OPT_IN:
+                    await notify(handlers.on_event_cancelled, event)
+            elif update.change == Change.REFUSED_SIGNAL:
+                assert event is not None
+                self._keep(KnownEvent(event=event, opt_type=None, start_offset=timedelta(0), finished_at=now))
+            elif update.change == Change.IMPLICITLY_CANCELLED and previous is not None:
+                self._known.pop(update.event_id, None)
+                self._store.delete_event(update.event_id)
+                was_live = previous.finished_at is None and (
+                    previous.event.ei_event.event_descriptor.event_status != EventStatus.CANCELLED
+                )
+                if was_live and previous.opt_type == OptType.OPT_IN:
+                    await notify(handlers.on_event_cancelled, previous.event)
+        self.changed.set()
+
+    async def _report(self, event: OadrEvent, moment: Moment) -> None:
+        handlers = self._handlers
+        if moment.kind == MomentKind.ENDED:
+            await notify(handlers.on_event_ended, event)
+            return
+        values = tuple(
+            SignalValue(
+                signal_id=signal.signal_id,
+                signal_name=signal.signal_name,
+                signal_type=signal.signal_type,
+                value=moment.values.get(signal.signal_id),
+            )
+            for signal in event.ei_event.signals
+        )
+        callback = (
+            handlers.on_event_started if moment.kind == MomentKind.STARTED else handlers.on_interval_changed
+        )
+        await notify(callback, event, values)
+
+    def _keep(self, known: KnownEvent) -> None:
+        self._store.save_event(known)
+        self._known[known.event_id] = known
+
+    def _forget_finished(self, now: datetime) -> None:
+        cutoff = now - self._forget_after
+        for event_id, known in list(self._known.items()):
+            if known.finished_at is not None and known.finished_at < cutoff:
+                del self._known[event_id]
+        self._store.forget_finished(cutoff)
+
+
+def _start(known: KnownEvent) -> datetime:
+    return known.event.ei_event.active_period.dtstart + known.start_offset
+
+
+async def _nothing() -> None:
+    return None
