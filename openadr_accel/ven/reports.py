@@ -71,6 +71,7 @@ and the history buffer, are not part of it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -133,8 +134,9 @@ _INSTANT = timedelta(microseconds=1)
 class ActiveReportRequest:
     """An active report request as the VEN persists it (see :meth:`VenReports.snapshot`).
 
-    Store ``request`` with the codec (as the oadrCreateReport that carries it alone, like
-    :func:`openadr_accel.vtn.store.blobs.dump_report_request`), the datetimes as ISO 8601 text.
+    Store ``request`` with the codec (as the oadrCreateReport that carries it alone:
+    :func:`openadr_accel.xml.stored.dump_report_request`) and the rest as :attr:`state`, a short
+    JSON text; :meth:`from_stored` puts the two back together.
 
     Attributes:
         accepted_at: when the VEN accepted the request; a request without reportInterval starts
@@ -152,6 +154,44 @@ class ActiveReportRequest:
     def report_request_id(self) -> str:
         """The request's reportRequestID."""
         return self.request.report_request_id
+
+    @property
+    def state(self) -> str:
+        """Everything but the request, as JSON text (times in ISO 8601, with their offset)."""
+        return json.dumps(
+            {
+                "accepted_at": self.accepted_at.isoformat(),
+                "last_sent": None if self.last_sent is None else self.last_sent.isoformat(),
+                "final_update_owed": self.final_update_owed,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_stored(cls, request: OadrReportRequest, state: str) -> ActiveReportRequest:
+        """The record :attr:`state` was taken from, given its request.
+
+        Raises:
+            ValueError: ``state`` is not such a text.
+        """
+        try:
+            fields = json.loads(state)
+            last_sent = fields["last_sent"]
+            record = cls(
+                request=request,
+                accepted_at=_aware(datetime.fromisoformat(fields["accepted_at"])),
+                last_sent=None if last_sent is None else _aware(datetime.fromisoformat(last_sent)),
+                final_update_owed=bool(fields["final_update_owed"]),
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"not the state of a report request: {state!r}") from exc
+        return record
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment} has no time zone")
+    return moment
 
 
 class _Kind(StrEnum):
