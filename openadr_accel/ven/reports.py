@@ -497,9 +497,11 @@ class VenReports:
         """Replace the active requests with stored ones (after a restart). Readings and updates
         resume on the requests' rhythm from the last update; missed ones are not made up. A
         record the capabilities no longer allow (a report or rID since removed) is dropped with
-        a warning; a final update still owed is due at once."""
+        a warning; a final update still owed is due at once. A pending METADATA request is
+        forgotten too (``restore([])`` starts afresh, as after a registration ends)."""
         now = self._clock()
         self._active = {}
+        self._metadata_request_id = None
         for record in records:
             problem = self._problem(record.request)
             if problem is not None or self._is_metadata(record.request):

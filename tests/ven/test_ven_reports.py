@@ -251,6 +251,9 @@ async def test_r1_3170_metadata_request_asks_for_register_report_again() -> None
     again = r.reports.register_report(request_id="reg-3", ven_id=VEN)
     assert again.report_request_id is None
     assert {report.report_request_id for report in again.reports} == {"0"}
+    r.reports.create([metadata])
+    r.reports.restore([])
+    assert not r.reports.metadata_requested
 
 
 # -- one-shot ------------------------------------------------------------------------------------
