@@ -145,6 +145,7 @@ class VenSession:
         registers again."""
         self.cancelled_by_vtn = False
         """Set when the VTN cancelled the registration: the VEN stops instead of registering again."""
+        self._unsent_update: OadrUpdateReport | None = None
         self.reports_changed: Callable[[], None] = lambda: None
         """Called whenever report requests change (the VEN's reporter task looks again)."""
         if self.registration is not None:
@@ -348,12 +349,17 @@ class VenSession:
         self.store.delete_opt(opt_id)
 
     async def send_reports(self) -> int:
-        """Send the report updates that are due (one oadrUpdateReport); how many reports went."""
-        update = await self.reports.collect(request_id=new_id(), ven_id=self.ven_id)
+        """Send the report updates that are due (one oadrUpdateReport); how many reports went.
+
+        An update the VTN could not be sent is kept (in memory) and sent first at the next call.
+        """
+        update = self._unsent_update or await self.reports.collect(request_id=new_id(), ven_id=self.ven_id)
         if update is None:
             return 0
-        answer = await self._send(update, OadrUpdatedReport)
         self._save_reports()
+        self._unsent_update = update  # sent again at the next attempt if the VTN cannot be reached
+        answer = await self._send(update, OadrUpdatedReport)
+        self._unsent_update = None
         if answer.ei_response.response_code != ResponseCode.OK:
             logger.warning(
                 "the VTN answered our report update with %s: %s",
@@ -498,6 +504,7 @@ class VenSession:
         self.store.forget_registration()
         self.registration = None
         self.reports.restore([])
+        self._unsent_update = None
         self.client.reader.require_signature = False
         logger.info("registration %s ended", registration.registration_id)
         await notify(self.handlers.on_registration_cancelled, registration)
