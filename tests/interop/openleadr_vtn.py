@@ -73,6 +73,23 @@ What OpenLEADR 0.5.36's VTN does not do (read in its source; the tests show some
 - oadrCancelPartyRegistration from the VEN is answered with a plain oadrResponse (OpenLEADR's
   handler contract has no return value), not oadrCanceledPartyRegistration.
 
+Quirks a VEN must cope with (``test_openleadr_vtn_peer.py`` shows each):
+
+- The answer to oadrQueryRegistration, and a refused registration (still 200 OK), carry *empty*
+  ``ei:venID`` and ``ei:registrationID`` elements: an empty registrationID means "not registered".
+- oadrRequestedOadrPollFreq has whole seconds only (2.5 s is sent as PT2S; below 1 s as ``P``).
+- oadrRequestEvent is answered with every queued event but does not clear the "events changed"
+  flag, so the next oadrPoll distributes the same events again (same modificationNumber).
+- Events stay ``far`` until ramp-up: the status is recomputed only when the events are
+  distributed anyway, and a status change alone triggers no distribution.
+- An oadrCreatedEvent for a superseded modificationNumber (or unknown event) gets oadrResponse
+  452; the opt callback fires for the first answer to an event only.
+- oadrUpdateReport with several oadrReportPayloads in one interval (valid 2.0b) fails with HTTP
+  500: one rID per interval (several intervals may share a dtstart).
+- Over TLS, a message with a venID but no signature fails with HTTP 500 (not 403).
+- The TLS server keeps Python's default cipher list, which has no TLS_RSA suite: with an RSA
+  certificate a client offering only 2.0b's two suites cannot connect; with ECC it can.
+
 Signatures: with ``--sign`` the VTN signs every answer with ``--cert``/``--key`` (OpenLEADR signs
 unconditionally once it has a key, whatever oadrXmlSignature the VEN registered with). Over TLS it
 checks, for every message that carries a venID, that the client certificate's fingerprint is the
