@@ -185,19 +185,18 @@ class VenSession:
                 response_code=ResponseCode.INVALID_ID.value,
             )
         previous = self.registration
-        request = OadrCreatePartyRegistration(
-            request_id=new_id(),
-            profile_name=ProfileName.B,
-            transport_name=TransportName.SIMPLE_HTTP,
-            transport_address=self.config.transport_address,
-            report_only=self.config.report_only,
-            xml_signature=self.client.signer is not None,
-            ven_name=self.config.ven_name,
-            http_pull_model=self.config.pull,
-            ven_id=previous.ven_id if previous is not None else self.config.ven_id,
-            registration_id=previous.registration_id if previous is not None else None,
-        )
-        created = await self._send(request, OadrCreatedPartyRegistration)
+        created = await self._send(self._registration_request(previous), OadrCreatedPartyRegistration)
+        if previous is not None and created.ei_response.response_code in _LOST_REGISTRATION:
+            # The VTN no longer knows the stored registration (its store was reset, say):
+            # drop it here too and register afresh.
+            logger.warning(
+                "the VTN refused registration %s (%s): registering afresh",
+                previous.registration_id,
+                created.ei_response.response_code,
+            )
+            await self._forget(previous)
+            previous = None
+            created = await self._send(self._registration_request(None), OadrCreatedPartyRegistration)
         _check(created.ei_response, "oadrCreatePartyRegistration")
         if not created.ven_id or not created.registration_id:
             raise RefusedError("the VTN accepted the registration without a venID or registrationID")
@@ -224,6 +223,21 @@ class VenSession:
         await notify(self.handlers.on_registered, registration)
         await self.register_reports()
         return registration
+
+    def _registration_request(self, previous: Registration | None) -> OadrCreatePartyRegistration:
+        """A new registration, or the renewal of ``previous``."""
+        return OadrCreatePartyRegistration(
+            request_id=new_id(),
+            profile_name=ProfileName.B,
+            transport_name=TransportName.SIMPLE_HTTP,
+            transport_address=self.config.transport_address,
+            report_only=self.config.report_only,
+            xml_signature=self.client.signer is not None,
+            ven_name=self.config.ven_name,
+            http_pull_model=self.config.pull,
+            ven_id=previous.ven_id if previous is not None else self.config.ven_id,
+            registration_id=previous.registration_id if previous is not None else None,
+        )
 
     async def cancel_registration(self) -> None:
         """oadrCancelPartyRegistration (N1_0030); the registration is forgotten once the VTN
