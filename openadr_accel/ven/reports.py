@@ -74,7 +74,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -659,12 +659,19 @@ class VenReports:
 
     @staticmethod
     def _report(active: _Active, now: datetime, intervals: Sequence[ReportInterval]) -> OadrReport:
+        """The report, with one rID per interval: intervals of several rIDs are split into
+        intervals of the same dtstart and duration. Both layouts are 2.0b; this one is also read
+        by OpenLEADR 0.5.36, whose VTN fails (HTTP 500) on several payloads in one interval."""
         return OadrReport(
             report_request_id=active.report_request_id,
             report_specifier_id=active.capability.report_specifier_id,
             created_date_time=now,
             report_name=active.capability.name,
-            intervals=tuple(intervals),
+            intervals=tuple(
+                replace(interval, payloads=(payload,))
+                for interval in intervals
+                for payload in interval.payloads
+            ),
         )
 
     def _history_intervals(self, active: _Active) -> list[ReportInterval]:

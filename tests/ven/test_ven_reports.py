@@ -174,20 +174,32 @@ async def collect(r: Rig) -> OadrUpdateReport | None:
 
 
 def values(report: OadrReport) -> list[dict[str, object]]:
-    """Each interval's payloads, by rID (numbers as Decimal)."""
+    """Each reading's payloads, by rID (numbers as Decimal). The VEN sends one rID per interval
+    (several intervals of one reading share dtstart and duration): they are put back together."""
     result: list[dict[str, object]] = []
+    previous: tuple[datetime | None, object] | None = None
     for interval in report.intervals:
-        row: dict[str, object] = {}
-        for payload in interval.payloads:
-            row[payload.r_id] = (
-                payload.payload.value if isinstance(payload.payload, PayloadFloat) else payload.payload
-            )
-        result.append(row)
+        assert len(interval.payloads) == 1, "one rID per interval"
+        key = (interval.dtstart, interval.duration)
+        if key != previous:
+            result.append({})
+            previous = key
+        [payload] = interval.payloads
+        result[-1][payload.r_id] = (
+            payload.payload.value if isinstance(payload.payload, PayloadFloat) else payload.payload
+        )
     return result
 
 
 def starts(report: OadrReport) -> list[datetime | None]:
-    return [interval.dtstart for interval in report.intervals]
+    """The start of each reading (intervals of one reading counted once)."""
+    found: list[datetime | None] = []
+    previous: tuple[datetime | None, object] | None = None
+    for interval in report.intervals:
+        if (interval.dtstart, interval.duration) != previous:
+            found.append(interval.dtstart)
+            previous = (interval.dtstart, interval.duration)
+    return found
 
 
 def only(update: OadrUpdateReport | None) -> OadrReport:
