@@ -60,7 +60,9 @@ async def test_event_lifecycle_from_registration_to_end(tmp_path: Path) -> None:
             clock.advance(timedelta(minutes=10))
             assert await journal.wait_for_entry("ended") == [event_id]
         names = journal.names()
-        assert names.index("pending") < names.index("started") < names.index("interval") < names.index("ended")
+        assert (
+            names.index("pending") < names.index("started") < names.index("interval") < names.index("ended")
+        )
         assert ven.known_events()[event_id].finished_at is not None
 
 
