@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,10 +48,8 @@ class Journal:
             if remaining <= 0:
                 raise AssertionError(f"timed out; journal: {self.entries}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
-            except TimeoutError:
-                pass
 
     async def wait_for_entry(self, name: str, count: int = 1, *, timeout: float = 10.0) -> list[Any]:
         await self.wait_for(lambda journal: len(journal.of(name)) >= count, timeout=timeout)

@@ -14,8 +14,9 @@ from vtn_harness import SettableClock, running_vtn
 from vtn_process import free_port
 
 from openadr_accel.errors import RefusedError
-from openadr_accel.model import OadrDistributeEvent, ResponseCode
+from openadr_accel.model import OadrDistributeEvent, ResponseCode, SignalType
 from openadr_accel.vtn import VTN, OpenRegistration, VtnConfig
+from openadr_accel.vtn.events import Signal
 from openadr_accel.vtn.store.sqlite import SqliteStore
 
 VTN_CONFIG = VtnConfig(vtn_id="test-vtn", poll_frequency=timedelta(seconds=1))
@@ -148,9 +149,6 @@ async def test_unexpected_vtn_id_is_refused(tmp_path: Path) -> None:
 
 async def test_request_event_returns_all_current_events(tmp_path: Path) -> None:
     """E1_1050: oadrRequestEvent; the events are answered as from a distribution."""
-    from openadr_accel.model import SignalType
-    from openadr_accel.vtn.events import Signal
-
     clock = SettableClock()
     journal = Journal()
     async with running_vtn(tmp_path, config=VTN_CONFIG, clock=clock) as server:
