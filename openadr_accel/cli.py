@@ -11,6 +11,7 @@ from . import __version__
 from .errors import OpenADRError, SecurityConfigurationError
 from .rules import check_payload
 from .security import DEFAULT_HOSTS, KeyType, fingerprint, init_pki, issue_ven
+from .ven.command import ven
 from .vtn.command import vtn
 from .xml import DEFAULT_MAX_BYTES, parse
 
@@ -20,7 +21,7 @@ __all__ = ["main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="openadr-accel")
 def main() -> None:
-    """OpenADR 2.0b tools: a demo, a VTN, message validation, a test PKI (more to come: VEN, conformance)."""
+    """OpenADR 2.0b tools: a demo, a VTN, a VEN, message validation, a test PKI (conformance to come)."""
 
 
 @main.command()
@@ -141,6 +142,7 @@ def certs_ven(name: str, ca_directory: Path, hosts: tuple[str, ...]) -> None:
 
 
 main.add_command(vtn)
+main.add_command(ven)
 
 
 @main.command()
