@@ -6,6 +6,7 @@ VTN and VEN share one settable clock, so an event's hours pass in a few calls to
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from pathlib import Path
 
@@ -156,3 +157,26 @@ async def test_polls_no_faster_than_the_vtn_asks(tmp_path: Path) -> None:
             await journal.wait_for_entry("registered")
             await asyncio.sleep(2.5)
     assert 2 <= polls <= 4, polls
+
+
+async def test_randomized_start_is_honoured(tmp_path: Path) -> None:
+    """A_E1_0260: an event with startafter starts for this VEN after its random offset."""
+    clock = SettableClock()
+    journal = Journal()
+    async with running_vtn(tmp_path, config=VTN_CONFIG, clock=clock) as server:
+        ven = make_ven(tmp_path, server.url, journal, clock=clock, rng=random.Random(7))
+        async with ven.running():
+            await journal.wait_for_entry("registered")
+            start = clock() + timedelta(minutes=5)
+            event = await server.vtn.events.create(
+                signals=[TWO_LEVELS], start=start, start_after=timedelta(minutes=10)
+            )
+            event_id = event.ei_event.event_descriptor.event_id
+            await journal.wait_for_entry("pending")
+            offset = ven.known_events()[event_id].start_offset
+            assert timedelta(0) < offset <= timedelta(minutes=10)
+            clock.now = start + offset - timedelta(seconds=1)
+            await asyncio.sleep(0.2)
+            assert "started" not in journal.names()
+            clock.now = start + offset
+            await journal.wait_for_entry("started")
