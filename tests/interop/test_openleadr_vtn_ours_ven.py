@@ -5,13 +5,16 @@ real time, with its handlers writing to a :class:`~ven_harness.Journal`. One sce
 HTTP and over mutual TLS with XML signatures both ways: the VEN registers and polls at the VTN's
 frequency; three events come (one to opt into and follow through its lifecycle, one to opt out
 of, one the VTN cancels); the VEN offers a TELEMETRY_USAGE report, which the VTN requests and
-receives; an opt (OpenLEADR has no EiOpt) fails with HTTP 404 and the VEN carries on.
+receives; an opt (OpenLEADR has no EiOpt) fails with HTTP 404 and the VEN carries on. Then
+``openadr-accel ven`` as its own process, with a handler module, against the same peer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -206,3 +209,91 @@ async def test_our_ven_against_openleadr_vtn(tls: bool, python: Path, pki: TestP
     if tls:  # every message signed, both ways (the 404s aside)
         assert all("SignatureValue" in line["xml"] for line in vtn.wire("in"))
         assert all("SignatureValue" in line["xml"] for line in vtn.wire("out") if line["status"] == 200)
+
+
+# -- the command-line VEN -------------------------------------------------------------------------
+
+CLI_HANDLERS = """
+from datetime import timedelta
+from decimal import Decimal
+
+from openadr_accel.model import OptType
+from openadr_accel.ven.handlers import VenHandlers
+from openadr_accel.ven.report_capabilities import telemetry_usage
+
+
+async def decide(event):
+    return OptType.OPT_OUT
+
+
+async def read_power():
+    return Decimal("3.25")
+
+
+handlers = VenHandlers(on_event=decide)
+reports = [telemetry_usage("cli-telemetry", power=read_power, min_period=timedelta(seconds=1))]
+"""
+CLI_STOP_WAIT = 15.0
+
+
+async def stop(process: asyncio.subprocess.Process) -> bytes:
+    """SIGTERM, then (after 15 s) SIGKILL; its output."""
+    if process.returncode is None:
+        process.terminate()
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), CLI_STOP_WAIT)
+    except TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+    return output
+
+
+async def test_cli_ven_against_openleadr_vtn(python: Path, tmp_path: Path) -> None:
+    """``openadr-accel ven`` as its own process, with a handler module that opts out and offers
+    telemetry: OpenLEADR's VTN registers it, gets its optOut and its report data; SIGTERM stops
+    it cleanly."""
+    handlers = tmp_path / "cli_handlers.py"
+    handlers.write_text(CLI_HANDLERS, encoding="utf-8")
+    event = event_spec(event_id="ev-cli", intervals=[(600, 1)], start_offset=120)
+    async with start_vtn(
+        python, vtn_id=VTN_ID, poll_seconds=POLL_SECONDS, events=[event], report=True
+    ) as vtn:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "openadr_accel",
+            "ven",
+            "--vtn-url",
+            vtn.base_url,
+            "--ven-name",
+            "cli-ven",
+            "--store",
+            str(tmp_path / "cli-ven.db"),
+            "--poll-frequency",
+            "1s",
+            "--handlers",
+            str(handlers),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        failure: AssertionError | None = None
+        try:
+            registered = await vtn.wait_kind("registered", timeout=REGISTRATION_WAIT, ven_name="cli-ven")
+            ven_id = registered["ven_id"]
+            response = await vtn.wait_kind("event_response", timeout=LINE_WAIT, event_id="ev-cli")
+            assert (response["ven_id"], response["opt_type"]) == (ven_id, "optOut")
+            data = await vtn.wait_kind("report_data", timeout=LINE_WAIT, ven_id=ven_id, r_id="power")
+            assert {value for _, value in data["values"]} == {3.25}
+        except AssertionError as exc:
+            failure = exc
+        finally:
+            output = await stop(process)
+    text = output.decode("utf-8", "replace")
+    if failure is not None:
+        raise AssertionError(f"{failure}\nthe CLI VEN's output:\n{text}") from failure
+    assert process.returncode == 0, text
+    assert "VEN cli-ven started" in text
+    assert "eventID=ev-cli" in text, text
+    assert "VEN cli-ven stopped" in text, text
+    assert vtn.problems() == [], vtn.transcript()
