@@ -15,7 +15,7 @@ from lxml import etree
 
 from .. import xml
 from ..errors import MessageTooLargeError, SignatureError, TransportError
-from ..model import Payload, ServiceName
+from ..model import OadrQueryRegistration, Payload, ServiceName
 from ..security.signature import SignatureVerifier, Signer
 from .config import VenConfig
 
@@ -47,8 +47,9 @@ class InboundReader:
         self.require_signature = False
         """Set once XML signatures were negotiated: unsigned documents are then refused."""
 
-    def read(self, data: bytes) -> Payload:
-        """The message in ``data``.
+    def read(self, data: bytes, *, unsigned_ok: bool = False) -> Payload:
+        """The message in ``data`` (``unsigned_ok``: taken unsigned even once signatures were
+        negotiated; a signature it carries is still verified).
 
         Raises:
             RemoteProtocolError: invalid, too large, unsigned when a signature is required,
@@ -63,7 +64,7 @@ class InboundReader:
                     element="Signature",
                 )
             self.verifier.verify(root, fingerprint=self.vtn_fingerprint)
-        elif self.require_signature:
+        elif self.require_signature and not unsigned_ok:
             raise SignatureError(
                 "XML signatures were negotiated but the VTN's message is not signed", element="oadrPayload"
             )
@@ -118,7 +119,10 @@ class VtnClient:
             TransportError: the VTN cannot be reached, or answered with an HTTP error status.
             RemoteProtocolError: the answer is not a valid (or validly signed) 2.0b document.
         """
-        return self.reader.read(await self.post(service, self.encode(payload)))
+        # An oadrQueryRegistration names no VEN: a VTN may answer it unsigned even to a VEN that
+        # negotiated signatures (a re-registration starts with one).
+        unsigned_ok = isinstance(payload, OadrQueryRegistration)
+        return self.reader.read(await self.post(service, self.encode(payload)), unsigned_ok=unsigned_ok)
 
     async def post(self, service: ServiceName, data: bytes) -> bytes:
         """POST a ready document; the answer's bytes (see :meth:`send` for the errors)."""

@@ -261,6 +261,28 @@ async def test_signed_registration_event_and_answer(
             assert await server.vtn.store.list_queue(registration.ven_id) == []
 
 
+async def test_a_signing_ven_registers_again_when_the_vtn_asks(tmp_path: Path, vtn_pki: TestPKI) -> None:
+    """Re-registration starts with oadrQueryRegistration, which names no VEN: our VTN answers it
+    unsigned even to a VEN that negotiated signatures. The VEN takes that answer (it only learns
+    the VTN's profiles from it); the registration itself stays signed."""
+    clock = real_time_clock()
+    journal = Journal()
+    async with tls_vtn(tmp_path, vtn_pki, KeyType.RSA, clock, signs=True) as server:
+        ven = signing_ven(tmp_path, server.url, journal, vtn_pki, key_type=KeyType.RSA, clock=clock)
+        async with running_bounded(ven):
+            [first] = await journal.wait_for_entry("registered")
+            await server.vtn.registrations.request_reregistration(first.ven_id)
+            [_, again] = await journal.wait_for_entry("registered", 2, timeout=DEADLINE)
+            assert again.ven_id == first.ven_id
+            assert ven.client.reader.require_signature
+            record = await server.vtn.registrations.get(first.ven_id)
+            assert record is not None
+            assert record.xml_signature
+            assert record.registration_id == again.registration_id
+            event = await server.vtn.events.create(signals=[LEVEL], start=clock() + timedelta(hours=1))
+            assert await answered(server, event.ei_event.event_descriptor.event_id) == OptType.OPT_IN
+
+
 @KEY_TYPES
 async def test_a_ven_with_the_wrong_vtn_fingerprint_refuses_the_vtns_signed_messages(
     tmp_path: Path, vtn_pki: TestPKI, key_type: KeyType, caplog: pytest.LogCaptureFixture
