@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import ssl
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 import click
 from aiohttp import web
 
-from ..errors import SecurityConfigurationError
+from ..errors import OpenADRError, SecurityConfigurationError
 from .node import VEN
 from .settings import HandlerModule, VenSettings, VenTlsFiles, combined_handlers
 
@@ -135,16 +136,23 @@ def _serve(settings: VenSettings) -> None:
         module = settings.handler_module()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--handlers' / handlers") from exc
-    node = VEN(
-        config,
-        settings.store,
-        handlers=combined_handlers(module.handlers if module is not None else None),
-        reports=module.reports if module is not None else (),
-        supports=module.supports if module is not None else None,
-        ssl_context=ssl_context,
-        signer=signer,
-        vtn_fingerprint=settings.vtn_fingerprint,
-    )
+    if not settings.store.parent.is_dir():
+        raise click.BadParameter(
+            f"the directory of {settings.store} does not exist", param_hint="'--store' / store"
+        )
+    try:
+        node = VEN(
+            config,
+            settings.store,
+            handlers=combined_handlers(module.handlers if module is not None else None),
+            reports=module.reports if module is not None else (),
+            supports=module.supports if module is not None else None,
+            ssl_context=ssl_context,
+            signer=signer,
+            vtn_fingerprint=settings.vtn_fingerprint,
+        )
+    except (sqlite3.Error, OpenADRError) as exc:
+        raise click.ClickException(f"cannot open the store {settings.store}: {exc}") from exc
     try:
         asyncio.run(_run(node, settings, server_context, module))
     except OSError as exc:  # the push endpoint cannot listen
