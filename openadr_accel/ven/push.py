@@ -48,10 +48,12 @@ def build_push_app(
 
     async def serve(request: web.Request) -> web.StreamResponse:
         transport = request.transport
-        fingerprint = peer_fingerprint(transport.get_extra_info("ssl_object") if transport else None)
+        ssl_object = transport.get_extra_info("ssl_object") if transport else None
+        fingerprint = peer_fingerprint(ssl_object)
         try:
-            if vtn_fingerprint is not None and fingerprint is not None and fingerprint != vtn_fingerprint:
-                raise NotAuthorizedError(f"the client certificate {fingerprint} is not the VTN's")
+            # over TLS, a client without a certificate is not the VTN either
+            if vtn_fingerprint is not None and ssl_object is not None and fingerprint != vtn_fingerprint:
+                raise NotAuthorizedError(f"the client certificate {fingerprint or '(none)'} is not the VTN's")
             message = reader.read(await request.read())  # aiohttp answers 413 past client_max_size
             reply = await session.answer(message)
         except RemoteProtocolError as exc:

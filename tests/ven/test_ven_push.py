@@ -21,6 +21,7 @@ import pytest
 from security_fixtures import (
     client_context,
     fingerprint_of,
+    no_certificate_context,
     real_time_clock,
     server_context,
     signer_of,
@@ -107,8 +108,11 @@ class PushPair:
 
 
 @asynccontextmanager
-async def push_pair(tmp_path: Path, pki: TestPKI, mode: str) -> AsyncIterator[PushPair]:
-    """Our VTN, and our push VEN registered with it (waits for the registration)."""
+async def push_pair(
+    tmp_path: Path, pki: TestPKI, mode: str, *, endpoint_context: ssl.SSLContext | None = None
+) -> AsyncIterator[PushPair]:
+    """Our VTN, and our push VEN registered with it (waits for the registration); the VEN's
+    endpoint serves ``endpoint_context`` if given (else the 2.0b server context over TLS)."""
     clock = real_time_clock()
     journal = Journal()
     port = free_port()
@@ -151,7 +155,11 @@ async def push_pair(tmp_path: Path, pki: TestPKI, mode: str) -> AsyncIterator[Pu
         ven.session.poll = counting_poll  # type: ignore[method-assign]
         stack = contextlib.AsyncExitStack()
         await stack.enter_async_context(
-            ven.running("127.0.0.1", port, ssl_context=server_context(ven_credentials, pki) if tls else None)
+            ven.running(
+                "127.0.0.1",
+                port,
+                ssl_context=endpoint_context or (server_context(ven_credentials, pki) if tls else None),
+            )
         )
         try:
             await journal.wait_for_entry("registered", timeout=DEADLINE)
@@ -318,3 +326,30 @@ async def test_a_signing_push_ven_refuses_an_unsigned_push_from_the_vtns_certifi
         # signed by the VTN, the same message is followed
         await pair.server.vtn.registrations.request_reregistration(pair.ven_id)
         await pair.journal.wait_for_entry("registered", 2, timeout=DEADLINE)
+
+
+async def test_push_endpoint_over_tls_refuses_a_client_without_certificate_with_463(
+    tmp_path: Path, vtn_pki: TestPKI
+) -> None:
+    """A VEN whose server context does not demand client certificates (not the 2.0b context, but
+    an easy mistake) must not take messages from anonymous TLS clients when it knows the VTN's
+    fingerprint."""
+    lenient = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)  # verify_mode CERT_NONE: no client certificate asked
+    credentials = vtn_pki.ven("ven1", KEY_TYPE)
+    lenient.load_cert_chain(credentials.certificate, credentials.key)
+    async with (
+        push_pair(tmp_path, vtn_pki, "mtls", endpoint_context=lenient) as pair,
+        aiohttp.ClientSession() as session,
+    ):
+        message = xml.serialize(OadrRequestReregistration(ven_id=pair.ven_id))
+        async with session.post(
+            pair.url("EiRegisterParty"),
+            data=message,
+            headers={"Content-Type": "application/xml"},
+            ssl=no_certificate_context(vtn_pki),
+        ) as response:
+            assert response.status == 200
+            answer = read_response(await response.read())
+        assert answer.ei_response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
+        await asyncio.sleep(0.3)
+        assert len(pair.journal.of("registered")) == 1
