@@ -353,3 +353,33 @@ async def test_push_endpoint_over_tls_refuses_a_client_without_certificate_with_
         assert answer.ei_response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
         await asyncio.sleep(0.3)
         assert len(pair.journal.of("registered")) == 1
+
+
+async def test_a_signing_push_ven_refuses_forged_and_replayed_signed_pushes(
+    tmp_path: Path, vtn_pki: TestPKI
+) -> None:
+    async with push_pair(tmp_path, vtn_pki, "mtls-signed") as pair, aiohttp.ClientSession() as session:
+        assert pair.vtn_client is not None
+
+        async def push(data: bytes) -> ResponseCode:
+            async with session.post(
+                pair.url("EiRegisterParty"),
+                data=data,
+                headers={"Content-Type": "application/xml"},
+                ssl=pair.vtn_client,
+            ) as response:
+                assert response.status == 200
+                return read_response(await response.read()).ei_response.response_code
+
+        message = OadrRequestReregistration(ven_id=pair.ven_id)
+        forged = signer_of(vtn_pki.ven("ven2", KEY_TYPE), pair.server.clock).serialize(message)
+        assert await push(forged) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
+        await asyncio.sleep(0.3)
+        assert len(pair.journal.of("registered")) == 1
+
+        genuine = signer_of(vtn_pki.vtn(KEY_TYPE), pair.server.clock).serialize(message)
+        assert await push(genuine) == ResponseCode.OK
+        await pair.journal.wait_for_entry("registered", 2, timeout=DEADLINE)
+        assert await push(genuine) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED  # replayed
+        await asyncio.sleep(0.3)
+        assert len(pair.journal.of("registered")) == 2
