@@ -467,8 +467,16 @@ class VenSession:
         return answer
 
     async def _deliver(self, payload: Payload) -> None:
-        """Send a message whose answer is only an acknowledgement; refusals are logged."""
-        answer = await self.client.send(service_of(payload), payload)
+        """Send a message whose answer is only an acknowledgement; refusals are logged. An
+        oadrResponse may be answered with an empty HTTP 200 (2.0b's pull re-registration exchange
+        ends so; OpenLEADR's VTN does)."""
+        if isinstance(payload, OadrResponse):
+            body = await self.client.post(service_of(payload), self.client.encode(payload))
+            if not body.strip():
+                return
+            answer = self.client.reader.read(body)
+        else:
+            answer = await self.client.send(service_of(payload), payload)
         response = getattr(answer, "ei_response", None)
         if isinstance(response, EiResponse) and response.response_code != ResponseCode.OK:
             logger.warning(

@@ -26,8 +26,14 @@ from openleadr_vtn_support import TlsFiles, VtnProcess, event_spec, openleadr_in
 from ven_harness import Journal, make_ven, ven_config
 
 from openadr_accel.clock import system_clock
-from openadr_accel.errors import TransportError
-from openadr_accel.model import OadrResponse, OptType, Payload
+from openadr_accel.errors import RemoteProtocolError, TransportError
+from openadr_accel.model import (
+    OadrDistributeEvent,
+    OadrRequestReregistration,
+    OadrResponse,
+    OptType,
+    Payload,
+)
 from openadr_accel.security import KeyType, Signer, TestPKI, fingerprint, init_pki, issue_ven, ven_ssl_context
 from openadr_accel.ven.node import VEN
 from openadr_accel.ven.report_capabilities import telemetry_usage
@@ -209,6 +215,65 @@ async def test_our_ven_against_openleadr_vtn(tls: bool, python: Path, pki: TestP
     if tls:  # every message signed, both ways (the 404s aside)
         assert all("SignatureValue" in line["xml"] for line in vtn.wire("in"))
         assert all("SignatureValue" in line["xml"] for line in vtn.wire("out") if line["status"] == 200)
+
+
+async def test_request_events_quirk_and_cancelled_registration(python: Path, tmp_path: Path) -> None:
+    """Two of OpenLEADR's ways, one by one (no running loop). oadrRequestEvent leaves its "events
+    changed" flag set, so the next oadrPoll brings the same event again (same
+    modificationNumber): our VEN answers it once and asks ``on_event`` once. And OpenLEADR answers
+    oadrCancelPartyRegistration with a bare oadrResponse, not the oadrCanceledPartyRegistration
+    2.0b requires: our VEN reports it as a RemoteProtocolError and keeps its registration (the
+    VTN forgot it: the next poll asks the VEN to register again)."""
+    journal = Journal()
+    asked_id = "ev-asked"
+    event = event_spec(event_id=asked_id, intervals=[(600, 1)], start_offset=120)
+    async with start_vtn(python, vtn_id=VTN_ID, poll_seconds=POLL_SECONDS, events=[event]) as vtn:
+        ven = our_ven(tmp_path, vtn, journal)
+        try:
+            registration = await ven.register()
+            await vtn.wait_kind("event_added", timeout=LINE_WAIT, event_id=asked_id)
+            asked = await ven.request_events()
+            assert [e.ei_event.event_descriptor.event_id for e in asked.events] == [asked_id]
+            again = await ven.poll()
+            assert isinstance(again, OadrDistributeEvent)
+            assert [
+                (e.ei_event.event_descriptor.event_id, e.ei_event.event_descriptor.modification_number)
+                for e in again.events
+            ] == [(asked_id, 0)]
+            assert isinstance(await ven.poll(), OadrResponse)
+            await vtn.wait_for(
+                lambda line: len(vtn.wire("in", "oadrPoll")) >= 2,
+                timeout=LINE_WAIT,
+                what="the second oadrPoll",
+            )
+            assert journal.of("event") == [(asked_id, 0)]
+            assert len(vtn.wire("in", "oadrCreatedEvent")) == 1
+
+            with pytest.raises(
+                RemoteProtocolError, match="with OadrResponse, expected OadrCanceledPartyRegistration"
+            ):
+                await ven.cancel_registration()
+            cancelled = await vtn.wait_kind("registration_cancelled", timeout=LINE_WAIT)
+            assert (cancelled["ven_id"], cancelled["registration_id"]) == (
+                registration.ven_id,
+                registration.registration_id,
+            )
+            assert ven.registration == registration
+            # The VTN asks for a re-registration; our oadrResponse to that is answered with an
+            # empty HTTP 200 (as 2.0b's pull exchange has it), which ends the exchange.
+            assert isinstance(await ven.poll(), OadrRequestReregistration)
+            assert ven.session.reregister_requested
+            async with ven.running():
+                renewed = await vtn.wait_kind("registered", timeout=REGISTRATION_WAIT, reregistration=True)
+                await journal.wait_for_entry("registered", 2, timeout=LINE_WAIT)
+        finally:
+            await ven.close()
+    assert (renewed["ven_id"], renewed["registration_id"]) == (registration.ven_id, "reg-2")
+    assert ven.registration is not None
+    assert ven.registration.registration_id == "reg-2"
+    [reply] = [line for line in vtn.wire("out") if line["service"] == "EiRegisterParty" and not line["xml"]]
+    assert (reply["status"], reply["type"]) == (200, None)
+    assert vtn.problems() == [], vtn.transcript()
 
 
 # -- the command-line VEN -------------------------------------------------------------------------
