@@ -368,12 +368,13 @@ def test_ven_logs_an_event_lifecycle_and_the_vtn_stores_its_answers(tmp_path: Pa
             started = time.monotonic()
             assert ven.stop(signal.SIGTERM) == 0
             assert time.monotonic() - started < 5
-            assert "VEN cli-ven stopped" in ven.output()
+            ven.wait_for("VEN cli-ven stopped")
 
         # Restarted on the same store, the VEN keeps its registration.
         with ven_process(args) as again:
             time.sleep(0.5)
             assert again.stop(signal.SIGINT) == 0
+            again.wait_for("stopped")
             assert "registration:" not in again.output()
         vens = cli("vtn", "--store", str(vtn_store), "vens")
         assert vens.stdout.startswith(f"{ven_id}\tregistered\tcli-ven\tpull"), vens.stdout
@@ -414,6 +415,7 @@ def test_a_signal_stops_a_ven_promptly_even_while_the_vtn_is_unreachable(tmp_pat
         started = time.monotonic()
         assert ven.stop(number) == 0
         assert time.monotonic() - started < 5
+        ven.wait_for("stopped")
         assert "Traceback" not in ven.output()
 
 
@@ -446,7 +448,13 @@ def test_the_settings_file_route(tmp_path: Path) -> None:
             ven_id = registered_ven_id(ven)
             event_id = create_event(vtn_store, "--interval", "30m=1", "--start", "+1h")
             assert stored_answer(vtn_store, event_id, ven_id) == "optOut"
-            assert ven.stop() == 0
+
+            # The VTN cancels the registration: the VEN says so and ends by itself, with status 0.
+            cancelled = cli("vtn", "--store", str(vtn_store), "cancel-registration", ven_id)
+            assert cancelled.returncode == 0, cancelled.stderr
+            assert ven.process.wait(timeout=15) == 0
+            ven.wait_for("registration cancelled: venID=" + ven_id)
+            ven.wait_for("VEN file-ven stopped")
     assert (config_dir / "state" / "ven.db").is_file()
     assert not (tmp_path / "ven.db").exists()
 
