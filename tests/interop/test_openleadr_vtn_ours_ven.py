@@ -28,6 +28,7 @@ from ven_harness import Journal, make_ven, ven_config
 from openadr_accel.clock import system_clock
 from openadr_accel.errors import RemoteProtocolError, TransportError
 from openadr_accel.model import (
+    EventStatus,
     OadrDistributeEvent,
     OadrRequestReregistration,
     OadrResponse,
@@ -201,6 +202,9 @@ async def test_our_ven_against_openleadr_vtn(tls: bool, python: Path, pki: TestP
     names = journal.names()
     assert names.index("started") < names.index("interval") < names.index("ended")
     assert ven.known_events()[REFUSED].opt_type == OptType.OPT_OUT
+    # The VEN ran the event by its dtstart and intervals: the VTN never said it was completed.
+    lifecycle = ven.known_events()[LIFECYCLE].event.ei_event.event_descriptor
+    assert lifecycle.event_status != EventStatus.COMPLETED
 
     # Polls at the VTN's frequency: after an empty answer, the next poll waits 1 s (not 200 ms).
     gaps = [
@@ -231,6 +235,8 @@ async def test_request_events_quirk_and_cancelled_registration(python: Path, tmp
         ven = our_ven(tmp_path, vtn, journal)
         try:
             registration = await ven.register()
+            queried = await ven.query()  # empty IDs, even for a registered VEN
+            assert (queried.ven_id, queried.registration_id, queried.vtn_id) == ("", "", VTN_ID)
             await vtn.wait_kind("event_added", timeout=LINE_WAIT, event_id=asked_id)
             asked = await ven.request_events()
             assert [e.ei_event.event_descriptor.event_id for e in asked.events] == [asked_id]
