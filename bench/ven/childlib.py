@@ -2,7 +2,8 @@
 
 Standard library only: ``ours.py`` runs it under our interpreter, ``openleadr_ven.py`` under
 OpenLEADR's (both import it from their own folder). Each VEN process runs one measurement, then
-prints one JSON line ``{"result": {...}}`` (or ``{"error": "..."}``) and exits.
+prints one JSON line ``{"result": {...}}`` (or ``{"error": "..."}``) and exits; a fleet also prints
+``{"window": "start"}`` and ``{"window": "end"}`` around its measured window.
 
 A :class:`Side` is one VEN implementation: how to start one VEN (registered, its normal loop not
 running) and drive one poll cycle, how to start a fleet of K VENs with their normal loops, and
@@ -69,18 +70,21 @@ logging.getLogger().addHandler(LOGS)
 class PollCounter:
     """Completed and failed polls of one VEN, and what the completed ones brought."""
 
-    __slots__ = ("failed", "last", "ok", "types")
+    __slots__ = ("failed", "last", "ok", "types", "waited")
 
     def __init__(self) -> None:
         self.ok = 0
         self.failed = 0
         self.last = 0.0
         """When the last completed poll completed (``time.monotonic``)."""
+        self.waited = 0.0
+        """The time completed polls took, from their start (``time.monotonic``) to their end."""
         self.types: Counter[str] = Counter()
 
-    def completed(self, message_type: str) -> None:
+    def completed(self, message_type: str, started: float) -> None:
         self.ok += 1
-        self.last = time.monotonic()
+        self.last = now = time.monotonic()
+        self.waited += now - started
         self.types[message_type] += 1
 
 
@@ -176,17 +180,20 @@ async def fleet(side: Side, config: Json) -> Json:
             "started": started,
         }
         await asyncio.sleep(float(config["warmup"]))
-        before = [(counter.ok, counter.last, counter.failed) for counter in counters]
+        before = [(counter.ok, counter.last, counter.failed, counter.waited) for counter in counters]
         for counter in counters:
             counter.types.clear()
+        say({"window": "start"})  # run.py reads the VTN's CPU time at both ends
         cpu0, wall0 = cpu_seconds(), time.perf_counter()
         await asyncio.sleep(float(config["window"]))
         cpu1, wall1 = cpu_seconds(), time.perf_counter()
+        say({"window": "end"})
         rss1 = rss_bytes()
         pairs = list(zip(counters, before, strict=True))
-        per_ven = [counter.ok - ok for counter, (ok, _, _) in pairs]
-        rates = [_rate((ok, last), (counter.ok, counter.last)) for counter, (ok, last, _) in pairs]
-        failed = sum(counter.failed - failed for counter, (_, _, failed) in pairs)
+        per_ven = [counter.ok - ok for counter, (ok, _, _, _) in pairs]
+        rates = [_rate((ok, last), (counter.ok, counter.last)) for counter, (ok, last, _, _) in pairs]
+        failed = sum(counter.failed - failed for counter, (_, _, failed, _) in pairs)
+        waited = sum(counter.waited - waited for counter, (_, _, _, waited) in pairs)
         types = _types(counters)
     finally:
         stopping = time.perf_counter()
@@ -202,6 +209,7 @@ async def fleet(side: Side, config: Json) -> Json:
         "per_ven_min": min(per_ven),
         "per_ven_max": max(per_ven),
         "failed": failed,
+        "latency": waited / sum(per_ven) if sum(per_ven) else float("nan"),
         "cpu": cpu1 - cpu0,
         "wall": wall1 - wall0,
         "rss": rss1,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ class OpenLEADRSide:
         poll = client.poll
 
         async def counted() -> tuple[Any, Any]:
+            started = time.monotonic()
             try:
                 response_type, payload = await poll()
             except Exception:
@@ -53,7 +55,7 @@ class OpenLEADRSide:
             if response_type is None:  # OpenLEADR logs request errors and returns (None, {})
                 counter.failed += 1
             else:
-                counter.completed(response_type)
+                counter.completed(response_type, started)
             return response_type, payload
 
         client.poll = counted

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -56,12 +57,13 @@ class Ours:
         poll = ven.session.poll
 
         async def counted() -> Payload:
+            started = time.monotonic()
             try:
                 message = await poll()
             except Exception:
                 counter.failed += 1
                 raise
-            counter.completed(_type_name(message))
+            counter.completed(_type_name(message), started)
             return message
 
         ven.session.poll = counted  # type: ignore[method-assign]

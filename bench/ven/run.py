@@ -116,8 +116,17 @@ class VtnProcess:
         self.child.close()
 
 
-def run_ven(side: str, config: Json, directory: Path, openleadr_python: Path | None, timeout: float) -> Json:
-    """One VEN measurement in a fresh process; its result."""
+def run_ven(
+    side: str,
+    config: Json,
+    directory: Path,
+    openleadr_python: Path | None,
+    *,
+    timeout: float,
+    vtn: VtnProcess | None = None,
+) -> Json:
+    """One VEN measurement in a fresh process; its result (with ``vtn``, and the VTN's CPU time
+    over a fleet's window as ``vtn_window_cpu``)."""
     path = directory / f"{config['name']}.json"
     path.write_text(json.dumps(config))
     if side == "ours":
@@ -127,7 +136,15 @@ def run_ven(side: str, config: Json, directory: Path, openleadr_python: Path | N
         argv = [str(openleadr_python), str(OPENLEADR), str(path)]
     child = Child(f"{side} VEN ({config['name']})", argv, directory / f"{config['name']}.log")
     try:
-        result: Json = child.read(timeout=timeout)["result"]
+        marks: dict[str, float] = {}
+        while True:
+            line = child.read(timeout=timeout)
+            if "window" not in line:
+                break
+            marks[line["window"]] = vtn.cpu() if vtn is not None else 0.0
+        result: Json = line["result"]
+        if len(marks) == 2:
+            result["vtn_window_cpu"] = marks["end"] - marks["start"]
     finally:
         child.close(timeout=10)
     return result
@@ -230,7 +247,7 @@ class Fleet:
     count: int
     result: Json
     vtn_share: float
-    """The VTN's CPU use over the whole run of this fleet (% of one core)."""
+    """The VTN's CPU use over the window (% of one core)."""
 
     @property
     def rate(self) -> float:
@@ -278,12 +295,11 @@ def measure_fleets(args: argparse.Namespace, directory: Path, openleadr_python: 
                     "window": args.fleet_window,
                 }
                 Path(config["store_dir"]).mkdir()
-                cpu0, wall0 = vtn.cpu(), time.perf_counter()
                 timeout = 2 * args.startup_timeout + args.fleet_warmup + args.fleet_window + 60
-                result = run_ven(side, config, directory, openleadr_python, timeout=timeout)
-                share = 100 * (vtn.cpu() - cpu0) / (time.perf_counter() - wall0)
+                result = run_ven(side, config, directory, openleadr_python, timeout=timeout, vtn=vtn)
             finally:
                 vtn.close()
+            share = 100 * result.get("vtn_window_cpu", float("nan")) / result["wall"]
             fleet = Fleet(side=side, count=count, result=result, vtn_share=share)
             fleets.append(fleet)
             progress(
@@ -387,8 +403,8 @@ def print_fleets(fleets: list[Fleet]) -> None:
         f">= {100 * KEEP_UP_RATE:.0f}% of K polls/s, CPU < {KEEP_UP_CPU:.0f}%, no failure)"
     )
     print(
-        f"  {'VEN':<22} {'K':>5} {'polls/s':>8} {'of K':>6} {'CPU %':>6} {'µs/poll':>8} {'RSS MB':>7} "
-        f"{'kB/VEN':>7} {'start s':>7} {'fail':>5} {'VTN %':>6}  verdict"
+        f"  {'VEN':<22} {'K':>5} {'polls/s':>8} {'of K':>6} {'CPU %':>6} {'µs/poll':>8} {'poll ms':>7} "
+        f"{'K@90%':>6} {'RSS MB':>7} {'kB/VEN':>7} {'start s':>7} {'fail':>5} {'VTN %':>6}  verdict"
     )
     for fleet in fleets:
         result = fleet.result
@@ -397,14 +413,18 @@ def print_fleets(fleets: list[Fleet]) -> None:
         cpu_per_poll = 1e6 * result["cpu"] / result["polls"] if result["polls"] else float("nan")
         print(
             f"  {LABELS[fleet.side]:<22} {fleet.count:>5} {polls_per_s:>8.0f} {100 * fleet.rate:>5.1f}% "
-            f"{fleet.cpu_share:>6.0f} {cpu_per_poll:>8.0f} {result['rss'] / 2**20:>7.0f} {per_ven:>7.0f} "
+            f"{fleet.cpu_share:>6.0f} {cpu_per_poll:>8.0f} {1e3 * result['latency']:>7.1f} "
+            f"{fleet.count * KEEP_UP_CPU / fleet.cpu_share:>6.0f} "
+            f"{result['rss'] / 2**20:>7.0f} {per_ven:>7.0f} "
             f"{result['startup']['wall']:>7.1f} {result['failed']:>5} {fleet.vtn_share:>6.0f}  "
             f"{'keeps up' if fleet.keeps_up else 'does not keep up'}"
         )
     print(
-        "  (µs/poll: the VEN process's CPU over the window per completed poll, all its loops included; "
-        "kB/VEN: RSS over the process's RSS before the VENs, per VEN; start s: until every VEN polled "
-        "once; VTN %: the VTN process's CPU use over the run, not counted)"
+        "  (µs/poll: the VEN process's CPU over the window per completed poll, all its loops "
+        "included;\n   poll ms: mean time from a poll's start to its end; K@90%: the K at which the CPU "
+        "would reach 90% at this CPU per VEN (an estimate);\n   kB/VEN: RSS over the "
+        "process's RSS before the VENs, per VEN;\n   start s: until every VEN polled once; VTN %: "
+        "the VTN process's CPU use over the window, not counted)"
     )
     ours, ours_bound = capacity(fleets, "ours")
     theirs, theirs_bound = capacity(fleets, "openleadr")
@@ -481,7 +501,11 @@ def profile_ours(args: argparse.Namespace, directory: Path) -> None:
                 "profile": str(path),
             }
             plain = run_ven(
-                "ours", {**config, "profile": None, "name": f"ours-plain-{scenario}"}, directory, None, 120
+                "ours",
+                {**config, "profile": None, "name": f"ours-plain-{scenario}"},
+                directory,
+                None,
+                timeout=120,
             )
             result = run_ven("ours", config, directory, None, timeout=args.seconds + 120)
         finally:
