@@ -110,7 +110,8 @@ class VtnProcess:
         return float(self.child.ask({"op": "cpu"})["cpu"])
 
     def counts(self) -> Json:
-        return self.child.ask({"op": "counts"})
+        counts: Json = self.child.ask({"op": "counts"})
+        return counts
 
     def close(self) -> None:
         self.child.close()
@@ -257,7 +258,7 @@ class Fleet:
 
     @property
     def cpu_share(self) -> float:
-        return 100 * self.result["cpu"] / self.result["wall"]
+        return 100 * float(self.result["cpu"]) / float(self.result["wall"])
 
     @property
     def started(self) -> int:
