@@ -205,6 +205,7 @@ async def test_our_ven_against_openleadr_vtn(tls: bool, python: Path, pki: TestP
     # The VEN ran the event by its dtstart and intervals: the VTN never said it was completed.
     lifecycle = ven.known_events()[LIFECYCLE].event.ei_event.event_descriptor
     assert lifecycle.event_status != EventStatus.COMPLETED
+    await ven.close()
 
     # Polls at the VTN's frequency: after an empty answer, the next poll waits 1 s (not 200 ms).
     gaps = [
