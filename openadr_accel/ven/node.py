@@ -225,7 +225,6 @@ class VEN:
 
     async def run(self) -> None:
         """Run until :meth:`stop` (or until the registration ends): see the module docstring."""
-        self._stopping.clear()
         await self.client.open()
         tasks = [
             asyncio.create_task(self._connection(), name="openadr-ven-connection"),
@@ -241,6 +240,7 @@ class VEN:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.client.close()
+            self._stopping.clear()  # a stop() before run() started is not lost; run() may run again
 
     def app(self) -> web.Application:
         """The push endpoint (for a push VEN), to mount in your own server."""
@@ -302,6 +302,8 @@ class VEN:
                     await self._drain()
                 failures = 0
                 wait = self._poll_interval()
+                if session.cancelled_by_vtn or session.reregister_requested:
+                    wait = timedelta(0)  # act on it now, not after a poll interval
             except OpenADRError as exc:
                 failures += 1
                 wait = backoff(failures, self.config.backoff, self.config.backoff_max, self._rng)

@@ -214,7 +214,7 @@ class VenSession:
         self.reregister_requested = False
         self.cancelled_by_vtn = False
         self.client.reader.require_signature = self.client.signer is not None
-        logger.info(
+        logger.debug(
             "registered with %s as %s (%s)",
             registration.vtn_id,
             registration.ven_id,
@@ -485,7 +485,9 @@ class VenSession:
                 response.response_code,
                 response.response_description,
             )
-            if response.response_code in _LOST_REGISTRATION:
+            if response.response_code == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED:
+                # 463 says the VTN does not know this VEN; a 452 here is about the message's
+                # own IDs (an answer to a superseded event version, say), not the registration.
                 self.reregister_requested = True
 
     async def _request_reregistration(self) -> None:

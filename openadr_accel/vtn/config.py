@@ -67,8 +67,11 @@ class VtnConfig:
             raise ValueError(
                 f"prefix must be empty or start with '/' and not end with it, got {self.prefix!r}"
             )
-        if self.poll_frequency <= timedelta(0):
-            raise ValueError("poll_frequency must be positive")
+        if self.poll_frequency < timedelta(seconds=1) or self.poll_frequency.microseconds:
+            raise ValueError(
+                "poll_frequency must be a whole number of seconds, at least 1 s "
+                "(oadrRequestedOadrPollFreq carries whole seconds)"
+            )
         if self.push_max_attempts < 1:
             raise ValueError("push_max_attempts must be at least 1")
         if self.max_message_bytes < 1024:
