@@ -81,6 +81,15 @@ def test_settings_file_and_flags(tmp_path: Path) -> None:
     assert settings.config() == VtnConfig(vtn_id="file-vtn", poll_frequency=timedelta(seconds=30))
 
 
+@pytest.mark.parametrize("value", ["250ms", "1500ms"])
+def test_a_poll_frequency_2_0b_cannot_carry_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    """oadrRequestedOadrPollFreq carries whole seconds: the VTN refuses others before it starts."""
+    args = ["--poll-frequency", value, "--store", str(tmp_path / "v.db"), "--registration", "open"]
+    code, output = run("vtn", *args)
+    assert code == 2
+    assert "whole number of seconds" in output
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
