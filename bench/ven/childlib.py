@@ -183,11 +183,18 @@ async def fleet(side: Side, config: Json) -> Json:
         before = [(counter.ok, counter.last, counter.failed, counter.waited) for counter in counters]
         for counter in counters:
             counter.types.clear()
+        profile = cProfile.Profile(cpu_seconds) if config.get("profile") else None
         say({"window": "start"})  # run.py reads the VTN's CPU time at both ends
         cpu0, wall0 = cpu_seconds(), time.perf_counter()
+        if profile is not None:
+            profile.enable()
         await asyncio.sleep(float(config["window"]))
+        if profile is not None:
+            profile.disable()
         cpu1, wall1 = cpu_seconds(), time.perf_counter()
         say({"window": "end"})
+        if profile is not None:
+            profile.dump_stats(config["profile"])
         rss1 = rss_bytes()
         pairs = list(zip(counters, before, strict=True))
         per_ven = [counter.ok - ok for counter, (ok, _, _, _) in pairs]

@@ -274,52 +274,84 @@ class Fleet:
         )
 
 
+def run_fleet(
+    args: argparse.Namespace,
+    directory: Path,
+    openleadr_python: Path | None,
+    *,
+    side: str,
+    count: int,
+    profile: Path | None = None,
+) -> Fleet:
+    """K VENs of one side in a fresh process, against a fresh empty VTN."""
+    name = f"{side}-k{count}{'-profile' if profile else ''}"
+    vtn = VtnProcess(directory, f"fleet-{name}", 0)
+    try:
+        config = {
+            "mode": "fleet",
+            "vtn_url": vtn.url,
+            "store_dir": str(directory / f"fleet-{name}"),
+            "name": name,
+            "count": count,
+            "startup_timeout": args.startup_timeout,
+            "warmup": args.fleet_warmup,
+            "window": args.fleet_window,
+            "profile": str(profile) if profile else None,
+        }
+        Path(config["store_dir"]).mkdir()
+        timeout = 2 * args.startup_timeout + args.fleet_warmup + args.fleet_window + 60
+        result = run_ven(side, config, directory, openleadr_python, timeout=timeout, vtn=vtn)
+    finally:
+        vtn.close()
+    share = 100 * result.get("vtn_window_cpu", float("nan")) / result["wall"]
+    fleet = Fleet(side=side, count=count, result=result, vtn_share=share)
+    progress(
+        f"fleet  {side:<9} K={count:<5} {100 * fleet.rate:5.1f}% of {count} polls/s, "
+        f"CPU {fleet.cpu_share:3.0f}%, poll {1e3 * result['latency']:.0f} ms, "
+        f"RSS {result['rss'] / 2**20:.0f} MB, started {fleet.started}/{count} in "
+        f"{result['startup']['wall']:.1f} s, failed {result['failed']}: "
+        f"{'keeps up' if fleet.keeps_up else 'does NOT keep up'}"
+    )
+    return fleet
+
+
 def measure_fleets(args: argparse.Namespace, directory: Path, openleadr_python: Path | None) -> list[Fleet]:
+    """Every K of ``--fleet`` in turn, both sides (alternating which goes first), until a side
+    does not keep up; then, per side, ``--refine`` more K halfway between its last K that kept up
+    and the first that did not."""
     fleets: list[Fleet] = []
     active = list(args.sides)
     deadline = time.monotonic() + args.fleet_budget
+
+    def run(side: str, count: int) -> Fleet | None:
+        if time.monotonic() > deadline:
+            progress(f"fleet  {side:<9} K={count}: skipped, over --fleet-budget")
+            return None
+        fleet = run_fleet(args, directory, openleadr_python, side=side, count=count)
+        fleets.append(fleet)
+        return fleet
+
     for index, count in enumerate(args.fleet):
         for side in active if index % 2 == 0 else active[::-1]:
-            if time.monotonic() > deadline:
-                progress(f"fleet  {side:<9} K={count}: skipped, over --fleet-budget")
+            fleet = run(side, count)
+            if fleet is None or not fleet.keeps_up:
+                active.remove(side)
                 continue
-            vtn = VtnProcess(directory, f"fleet-{side}-{count}", 0)
-            try:
-                config = {
-                    "mode": "fleet",
-                    "vtn_url": vtn.url,
-                    "store_dir": str(directory / f"fleet-{side}-{count}"),
-                    "name": f"{side}-k{count}",
-                    "count": count,
-                    "startup_timeout": args.startup_timeout,
-                    "warmup": args.fleet_warmup,
-                    "window": args.fleet_window,
-                }
-                Path(config["store_dir"]).mkdir()
-                timeout = 2 * args.startup_timeout + args.fleet_warmup + args.fleet_window + 60
-                result = run_ven(side, config, directory, openleadr_python, timeout=timeout, vtn=vtn)
-            finally:
-                vtn.close()
-            share = 100 * result.get("vtn_window_cpu", float("nan")) / result["wall"]
-            fleet = Fleet(side=side, count=count, result=result, vtn_share=share)
-            fleets.append(fleet)
-            progress(
-                f"fleet  {side:<9} K={count:<5} {100 * fleet.rate:5.1f}% of {count} polls/s, "
-                f"CPU {fleet.cpu_share:3.0f}%, RSS {result['rss'] / 2**20:6.0f} MB, "
-                f"started {fleet.started}/{count} in {result['startup']['wall']:.1f} s, "
-                f"failed {result['failed']}: {'keeps up' if fleet.keeps_up else 'does NOT keep up'}"
-            )
-        for fleet in fleets:
-            if fleet.count == count and not fleet.keeps_up and fleet.side in active:
-                active.remove(fleet.side)
-        if not active:
-            break
-        # Memory bound: the next K must fit in --max-rss-mb at this K's RSS per VEN.
-        for fleet in [f for f in fleets if f.count == count and f.side in active]:
+            # Memory bound: the next K must fit in --max-rss-mb at this K's RSS per VEN.
             following = next((k for k in args.fleet if k > count), None)
             if following and fleet.result["rss"] / count * following > args.max_rss_mb * 2**20:
-                progress(f"fleet  {fleet.side:<9} stops at K={count}: K={following} would pass --max-rss-mb")
-                active.remove(fleet.side)
+                progress(f"fleet  {side:<9} stops at K={count}: K={following} would pass --max-rss-mb")
+                active.remove(side)
+        if not active:
+            break
+    for side in args.sides:
+        for _ in range(args.refine):
+            tried = [f for f in fleets if f.side == side]
+            good = max((f.count for f in tried if f.keeps_up), default=0)
+            bad = min((f.count for f in tried if not f.keeps_up and f.count > good), default=None)
+            if not good or bad is None or bad - good < max(10, good // 10):
+                break
+            run(side, (good + bad) // 2 // 10 * 10)
     return fleets
 
 
@@ -407,7 +439,7 @@ def print_fleets(fleets: list[Fleet]) -> None:
         f"  {'VEN':<22} {'K':>5} {'polls/s':>8} {'of K':>6} {'CPU %':>6} {'µs/poll':>8} {'poll ms':>7} "
         f"{'K@90%':>6} {'RSS MB':>7} {'kB/VEN':>7} {'start s':>7} {'fail':>5} {'VTN %':>6}  verdict"
     )
-    for fleet in fleets:
+    for fleet in sorted(fleets, key=lambda f: (f.count, SIDES.index(f.side))):
         result = fleet.result
         per_ven = (result["rss"] - result["rss_base"]) / fleet.count / 1024
         polls_per_s = result["rate"]
@@ -464,6 +496,9 @@ PROFILE_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("    xml.parse_tree (lxml + XSD)", "openadr_accel/xml/parser.py", "parse_tree"),
     ("    xml.decode", "openadr_accel/xml/decode.py", "decode"),
     ("  VenSession.answer (events: decide, store)", "openadr_accel/ven/session.py", "answer"),
+    ("VEN._sleep (the loops' waits: asyncio.wait_for)", "openadr_accel/ven/node.py", "_sleep"),
+    ("VenEvents.fire_due (the scheduler's look)", "openadr_accel/ven/events.py", "fire_due"),
+    ("VEN._reporter (the reporter's look)", "openadr_accel/ven/node.py", "_reporter"),
     ("asyncio's loop, all (BaseEventLoop._run_once)", "asyncio/base_events.py", "_run_once"),
 )
 """cProfile groups: (label, file suffix, function); cumulative CPU per poll."""
@@ -484,6 +519,31 @@ def profile_groups(path: Path, polls: int) -> None:
             default=0.0,
         )
         print(f"  {label:<54} {1e6 * cumulative / polls:>8.0f}  {100 * cumulative / total:>4.0f}%")
+
+
+def print_profile(path: Path, polls: int, top: int) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    print(f"  (below: seconds of CPU over all {polls} polls)")
+    print("\n".join("  " + line for line in out.getvalue().splitlines() if line.strip()))
+
+
+def profile_fleet(args: argparse.Namespace, directory: Path) -> None:
+    """Our fleet of ``--profile-fleet`` VENs, its measured window under cProfile (CPU time)."""
+    count = args.profile_fleet
+    plain = run_fleet(args, directory, None, side="ours", count=count)
+    path = directory / "ours-fleet.prof"
+    profiled = run_fleet(args, directory, None, side="ours", count=count, profile=path)
+    polls = int(profiled.result["polls"])
+    print(
+        f"\n=== our fleet of {count} VENs: {plain.cpu_share:.0f}% CPU, "
+        f"{1e6 * plain.result['cpu'] / plain.result['polls']:.0f} µs CPU per poll without profiler; "
+        f"cProfile over the window ({polls} polls) ==="
+    )
+    profile_groups(path, polls)
+    print_profile(path, polls, args.profile or 25)
 
 
 def profile_ours(args: argparse.Namespace, directory: Path) -> None:
@@ -517,13 +577,7 @@ def profile_ours(args: argparse.Namespace, directory: Path) -> None:
             f"per poll without profiler; cProfile over {polls} polls ({result['types']}) ==="
         )
         profile_groups(path, polls)
-        out = io.StringIO()
-        stats = pstats.Stats(str(path), stream=out)
-        stats.strip_dirs().sort_stats("tottime").print_stats(args.profile)
-        stats.sort_stats("cumulative").print_stats(args.profile)
-        text = out.getvalue()
-        print(f"  (below: seconds of CPU over all {polls} polls)")
-        print("\n".join("  " + line for line in text.splitlines() if line.strip()))
+        print_profile(path, polls, args.profile)
 
 
 # ============================================================================================
@@ -550,6 +604,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--fleet-budget", type=float, default=200, help="no new fleet phase after this (200 s)"
     )
+    parser.add_argument(
+        "--refine", type=int, help="K tried between a side's last K kept up and its first not (1; 0 quick)"
+    )
     parser.add_argument("--max-rss-mb", type=float, default=4000, help="no K expected past this RSS (4000)")
     parser.add_argument("--sides", default=",".join(SIDES), help="VENs among ours,openleadr (both)")
     parser.add_argument("--no-cycle", action="store_true", help="skip the CPU per poll measurement")
@@ -558,6 +615,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write every measurement to this JSON file")
     parser.add_argument("--profile", type=int, metavar="N", help="instead: cProfile our poll cycle, top N")
+    parser.add_argument(
+        "--profile-fleet", type=int, metavar="K", help="instead: cProfile our fleet of K VENs (top --profile)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
@@ -565,6 +625,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.fleet_window = args.fleet_window or (3.0 if quick else 6.0)
     args.fleet_warmup = args.fleet_warmup if args.fleet_warmup is not None else (1.0 if quick else 2.0)
     fleet = args.fleet or ("20,50" if quick else "100,200,400,800,1600")
+    args.refine = args.refine if args.refine is not None else (0 if quick else 1)
     args.fleet = [] if fleet == "none" else sorted(int(k) for k in fleet.split(",") if k)
     args.sides = [side for side in args.sides.split(",") if side]
     if not set(args.sides) <= set(SIDES) or not args.sides:
@@ -586,6 +647,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-ven-") as temporary:
         directory = Path(temporary)
+        if args.profile_fleet:
+            profile_fleet(args, directory)
+            return 0
         if args.profile:
             profile_ours(args, directory)
             return 0
