@@ -76,15 +76,15 @@ class PollCounter:
         self.ok = 0
         self.failed = 0
         self.last = 0.0
-        """When the last completed poll completed (``time.monotonic``)."""
+        """When the last completed poll started (``time.monotonic``)."""
         self.waited = 0.0
         """The time completed polls took, from their start (``time.monotonic``) to their end."""
         self.types: Counter[str] = Counter()
 
     def completed(self, message_type: str, started: float) -> None:
         self.ok += 1
-        self.last = now = time.monotonic()
-        self.waited += now - started
+        self.last = started
+        self.waited += time.monotonic() - started
         self.types[message_type] += 1
 
 
@@ -154,8 +154,10 @@ async def cycle(side: Side, config: Json) -> Json:
 
 def _rate(before: tuple[int, float], after: tuple[int, float]) -> float:
     """One VEN's polls per second between two looks: the polls completed after the first look,
-    over the time from the last poll completed before it to the last completed before the second
-    (so that a window's edges do not count, whatever the VENs' phases)."""
+    over the time from the start of the last poll completed before it to the start of the last
+    completed before the second. The start times are the VEN's schedule, which the time a poll
+    waits for its answer (many VENs polling at once) does not move, and the window's edges do
+    not count, whatever the VENs' phases."""
     polls = after[0] - before[0]
     span = after[1] - before[1]
     return polls / span if polls and span > 0 else 0.0
