@@ -22,15 +22,12 @@ from ..model import (
     EiTarget,
     OadrCanceledOpt,
     OadrCanceledPartyRegistration,
-    OadrCanceledReport,
     OadrCancelOpt,
     OadrCancelPartyRegistration,
     OadrCancelReport,
-    OadrCreatedEvent,
     OadrCreatedOpt,
     OadrCreatedPartyRegistration,
     OadrCreatedReport,
-    OadrCreateOpt,
     OadrCreatePartyRegistration,
     OadrCreateReport,
     OadrDistributeEvent,
@@ -52,6 +49,7 @@ from ..model import (
     ServiceName,
     TransportName,
 )
+from ..services import SERVICE_OF
 from .config import VenConfig
 from .events import VenEvents, notify
 from .handlers import VenHandlers
@@ -63,25 +61,6 @@ from .transport import VtnClient
 __all__ = ["NotRegisteredError", "Reply", "VenSession", "new_id"]
 
 logger = logging.getLogger("openadr_accel.ven")
-
-SERVICE_OF: dict[type[Payload], ServiceName] = {
-    OadrQueryRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCreatePartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCancelPartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCanceledPartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrRequestEvent: ServiceName.EI_EVENT,
-    OadrCreatedEvent: ServiceName.EI_EVENT,
-    OadrCreateOpt: ServiceName.EI_OPT,
-    OadrCancelOpt: ServiceName.EI_OPT,
-    OadrRegisterReport: ServiceName.EI_REPORT,
-    OadrRegisteredReport: ServiceName.EI_REPORT,
-    OadrCreatedReport: ServiceName.EI_REPORT,
-    OadrCanceledReport: ServiceName.EI_REPORT,
-    OadrUpdateReport: ServiceName.EI_REPORT,
-    OadrUpdatedReport: ServiceName.EI_REPORT,
-    OadrPoll: ServiceName.OADR_POLL,
-}
-"""The VTN service each VEN-sent message goes to."""
 
 _Answer = TypeVar("_Answer")
 

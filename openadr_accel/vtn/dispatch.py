@@ -43,10 +43,10 @@ from ..model import (
     OadrUpdateReport,
     Payload,
     ResponseCode,
-    ServiceName,
 )
 from ..security.binding import check_sender, payload_ven_id
 from ..security.signature import SignatureVerifier
+from ..services import SERVICE_OF
 from .core import VtnContext, refuse
 from .events import VtnEvents
 from .handlers import Peer
@@ -63,27 +63,6 @@ logger = logging.getLogger("openadr_accel.vtn")
 _DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 
 _Route = Callable[[Any, Peer], Awaitable[Payload]]
-
-SERVICE_OF: dict[type[Payload], ServiceName] = {
-    OadrQueryRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCreatePartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCancelPartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrCanceledPartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrRequestEvent: ServiceName.EI_EVENT,
-    OadrCreatedEvent: ServiceName.EI_EVENT,
-    OadrCreateOpt: ServiceName.EI_OPT,
-    OadrCancelOpt: ServiceName.EI_OPT,
-    OadrRegisterReport: ServiceName.EI_REPORT,
-    OadrRegisteredReport: ServiceName.EI_REPORT,
-    OadrCreateReport: ServiceName.EI_REPORT,
-    OadrCreatedReport: ServiceName.EI_REPORT,
-    OadrUpdateReport: ServiceName.EI_REPORT,
-    OadrUpdatedReport: ServiceName.EI_REPORT,
-    OadrCancelReport: ServiceName.EI_REPORT,
-    OadrCanceledReport: ServiceName.EI_REPORT,
-    OadrPoll: ServiceName.OADR_POLL,
-}
-"""The service each VEN-to-VTN message is POSTed to. oadrResponse may come to any service."""
 
 _REGISTRATION_REQUESTS = (OadrQueryRegistration, OadrCreatePartyRegistration)
 

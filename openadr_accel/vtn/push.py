@@ -23,15 +23,9 @@ from .. import xml
 from ..backoff import backoff
 from ..errors import OpenADRError
 from ..model import (
-    OadrCancelPartyRegistration,
-    OadrCancelReport,
-    OadrCreateReport,
-    OadrDistributeEvent,
-    OadrRegisterReport,
-    OadrRequestReregistration,
-    Payload,
     ServiceName,
 )
+from ..services import PUSH_SERVICE_OF
 from .core import VtnContext, call_handler
 from .dispatch import Dispatcher
 from .handlers import Peer
@@ -151,18 +145,7 @@ class PushWorker:
         await context.store.reschedule(message.id, attempts=attempts, next_attempt_at=context.clock() + wait)
 
 
-_PUSH_SERVICE: dict[type[Payload], ServiceName] = {
-    OadrDistributeEvent: ServiceName.EI_EVENT,
-    OadrCancelPartyRegistration: ServiceName.EI_REGISTER_PARTY,
-    OadrRequestReregistration: ServiceName.EI_REGISTER_PARTY,
-    OadrRegisterReport: ServiceName.EI_REPORT,
-    OadrCreateReport: ServiceName.EI_REPORT,
-    OadrCancelReport: ServiceName.EI_REPORT,
-}
-"""The service of the VEN each VTN-initiated message is pushed to."""
-
-
 def _service(message: QueuedMessage) -> ServiceName:
     if message.kind == MessageKind.DISTRIBUTE_EVENTS or message.body is None:
         return ServiceName.EI_EVENT
-    return _PUSH_SERVICE[type(xml.parse(message.body, validate=False))]
+    return PUSH_SERVICE_OF[type(xml.parse(message.body, validate=False))]
