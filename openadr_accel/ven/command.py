@@ -27,8 +27,9 @@ import click
 from aiohttp import web
 
 from ..errors import OpenADRError, SecurityConfigurationError
+from ..settings_file import TLS_FLAGS, with_tls_flags
 from .node import VEN
-from .settings import HandlerModule, VenSettings, VenTlsFiles, combined_handlers
+from .settings import HandlerModule, VenSettings, combined_handlers
 
 __all__ = ["ven"]
 
@@ -79,7 +80,7 @@ def ven(config_file: Path | None, verbose: bool, **flags: Any) -> None:
     Settings come from --config (a [ven] table) and flags, flags winning. --handlers loads the
     vendor's callbacks, reports and supported signals from a module.
     """
-    tls_flags = {name: flags.pop(name) for name in ("cert", "key", "ca", "sign")}
+    tls_flags = {name: flags.pop(name) for name in TLS_FLAGS}
     try:
         settings = VenSettings.from_file(config_file) if config_file is not None else VenSettings()
         settings = settings.merged(flags)
@@ -91,25 +92,8 @@ def ven(config_file: Path | None, verbose: bool, **flags: Any) -> None:
 
 
 def _with_tls(settings: VenSettings, flags: dict[str, Any]) -> VenSettings:
-    files = {name: flags[name] for name in ("cert", "key", "ca") if flags[name] is not None}
-    if not files and flags["sign"] is None:
-        return settings
-    current: VenTlsFiles | None = settings.tls
-    merged: dict[str, Any] = {}
-    if current is not None:
-        merged = {
-            "cert": str(current.cert),
-            "key": str(current.key),
-            "ca": str(current.ca),
-            "sign": current.sign,
-        }
-    merged.update({name: str(path) for name, path in files.items()})
-    if flags["sign"] is not None:
-        merged["sign"] = flags["sign"]
-    missing = [f"--{name}" for name in ("cert", "key", "ca") if name not in merged]
-    if missing:
-        raise ValueError(f"TLS needs --cert, --key and --ca: {', '.join(missing)} missing")
-    return settings.merged({"tls": merged})
+    tls = with_tls_flags(settings.tls, flags)
+    return settings if tls is None else settings.merged({"tls": tls})
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -41,19 +41,17 @@ import importlib.util
 import logging
 import ssl
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from ..model import OadrEvent, OadrReport, OptType, PayloadFloat
-from ..security.certificates import Credentials
 from ..security.signature import Signer
-from ..security.tls import ven_ssl_context, vtn_ssl_context
+from ..settings_file import TableSettings, TlsFiles, convert_port, convert_text, convert_tls
 from ..vtn.settings import parse_duration
 from .config import VenConfig
 from .distribution import SignalFilter
@@ -73,34 +71,40 @@ __all__ = [
 logger = logging.getLogger("openadr_accel.ven")
 
 _DURATIONS = ("poll_frequency", "request_timeout", "backoff", "backoff_max")
-_TLS_KEYS = {"cert", "key", "ca", "sign"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VenTlsFiles:
-    """The VEN's TLS material: certificate chain, key, and the CA bundle the VTN chains to.
+VenTlsFiles = TlsFiles
+"""The VEN's TLS material (the shared :class:`~openadr_accel.settings_file.TlsFiles`)."""
 
-    Attributes:
-        sign: sign every message with this certificate and key (XML signatures, negotiated at
-            registration).
-    """
 
-    cert: Path
-    key: Path
-    ca: Path
-    sign: bool = False
+# -- conversion -----------------------------------------------------------------------------------
 
-    def client_context(self) -> ssl.SSLContext:
-        """The client TLS context for talking to the VTN (mutual TLS, 2.0b suites)."""
-        return ven_ssl_context(Credentials(self.cert, self.key), self.ca)
 
-    def server_context(self) -> ssl.SSLContext:
-        """The server TLS context of a push VEN's endpoint (the VTN must present a certificate)."""
-        return vtn_ssl_context(Credentials(self.cert, self.key), self.ca)
+def _convert(key: str, value: Any, base: Path) -> Any:
+    if key in _DURATIONS:
+        return value if isinstance(value, timedelta) else parse_duration(convert_text(value))
+    if key == "listen_port":
+        return convert_port(value)
+    if key == "report_only":
+        if not isinstance(value, bool):
+            raise TypeError(f"must be true or false, got {value!r}")
+        return value
+    if key == "store":
+        return value if isinstance(value, Path) else base / convert_text(value)
+    if key == "handlers":
+        text = convert_text(value)
+        return str(base / text) if _is_path(text) and not Path(text).is_absolute() else text
+    if key == "tls":
+        return convert_tls(value, base)
+    if key in ("ven_name", "vtn_url"):
+        text = convert_text(value)
+        if not text:
+            raise ValueError("must not be empty")
+        return text
+    return convert_text(value)
 
-    def signer(self) -> Signer | None:
-        """The XML signer, if signing is on."""
-        return Signer.from_files(self.cert, self.key) if self.sign else None
+
+# -- settings -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,8 +123,11 @@ class HandlerModule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VenSettings:
+class VenSettings(TableSettings):
     """Everything needed to run a VEN process (see the module docstring for the file format)."""
+
+    TABLE: ClassVar[str] = "ven"
+    convert = staticmethod(_convert)
 
     vtn_url: str | None = None
     ven_name: str = "openadr-accel-ven"
@@ -137,42 +144,7 @@ class VenSettings:
     request_timeout: timedelta = timedelta(seconds=30)
     backoff: timedelta = timedelta(seconds=1)
     backoff_max: timedelta = timedelta(minutes=5)
-    tls: VenTlsFiles | None = field(default=None)
-
-    @classmethod
-    def from_file(cls, path: Path) -> VenSettings:
-        """Read a settings file.
-
-        Raises:
-            ValueError: unreadable file, unknown key, or a value of the wrong kind (with its name).
-        """
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from exc
-        table = document.get("ven")
-        if not isinstance(table, dict):
-            raise ValueError(f"{path}: no [ven] table")
-        return cls().merged(table, base=path.parent, source=str(path))
-
-    def merged(self, values: dict[str, Any], *, base: Path = Path(), source: str = "flags") -> VenSettings:
-        """These settings with ``values`` (from a file or from flags; None values are skipped).
-
-        Raises:
-            ValueError: an unknown key or a value of the wrong kind, naming ``source`` and the key.
-        """
-        known = {f.name for f in fields(self)}
-        changes: dict[str, Any] = {}
-        for key, value in values.items():
-            if value is None:
-                continue
-            if key not in known:
-                raise ValueError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
-            try:
-                changes[key] = _convert(key, value, base)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{source}: {key}: {exc}") from exc
-        return replace(self, **changes)
+    tls: TlsFiles | None = field(default=None)
 
     def config(self) -> VenConfig:
         """The :class:`VenConfig` these settings describe.
@@ -471,50 +443,3 @@ async def _log_report(report: OadrReport) -> None:
         report.report_specifier_id,
         len(report.intervals),
     )
-
-
-# -- conversion -----------------------------------------------------------------------------------
-
-
-def _convert(key: str, value: Any, base: Path) -> Any:
-    if key in _DURATIONS:
-        return value if isinstance(value, timedelta) else parse_duration(_text(value))
-    if key == "listen_port":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-            raise ValueError(f"must be a port number, got {value!r}")
-        return value
-    if key == "report_only":
-        if not isinstance(value, bool):
-            raise TypeError(f"must be true or false, got {value!r}")
-        return value
-    if key == "store":
-        return value if isinstance(value, Path) else base / _text(value)
-    if key == "handlers":
-        text = _text(value)
-        return str(base / text) if _is_path(text) and not Path(text).is_absolute() else text
-    if key == "tls":
-        if isinstance(value, VenTlsFiles):
-            return value
-        if not isinstance(value, dict) or not {"cert", "key", "ca"} <= set(value) or set(value) - _TLS_KEYS:
-            raise ValueError("needs cert, key and ca (and optionally sign)")
-        sign = value.get("sign", False)
-        if not isinstance(sign, bool):
-            raise TypeError(f"sign must be true or false, got {sign!r}")
-        return VenTlsFiles(
-            cert=base / _text(value["cert"]),
-            key=base / _text(value["key"]),
-            ca=base / _text(value["ca"]),
-            sign=sign,
-        )
-    if key in ("ven_name", "vtn_url"):
-        text = _text(value)
-        if not text:
-            raise ValueError("must not be empty")
-        return text
-    return _text(value)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"must be a string, got {value!r}")
-    return value

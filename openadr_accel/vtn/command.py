@@ -28,6 +28,7 @@ import click
 
 from ..errors import OpenADRError, SecurityConfigurationError
 from ..model import EiTarget, ResponseRequired, SignalType
+from ..settings_file import TLS_FLAGS, with_tls_flags
 from .events import Signal
 from .policies import OpenRegistration
 from .server import VTN
@@ -73,7 +74,7 @@ _T = TypeVar("_T")
 @click.pass_context
 def vtn(context: click.Context, /, config_file: Path | None, verbose: bool, **flags: Any) -> None:
     """Run an OpenADR 2.0b VTN (with no subcommand), or operate one through its store."""
-    tls_flags = {name: flags.pop(name) for name in ("cert", "key", "ca", "sign")}
+    tls_flags = {name: flags.pop(name) for name in TLS_FLAGS}
     try:
         settings = VtnSettings.from_file(config_file) if config_file is not None else VtnSettings()
         flags["request_reports"] = flags["request_reports"] or None
@@ -90,22 +91,8 @@ def vtn(context: click.Context, /, config_file: Path | None, verbose: bool, **fl
 
 
 def _with_tls(settings: VtnSettings, flags: dict[str, Any]) -> VtnSettings:
-    files = {name: flags[name] for name in ("cert", "key", "ca") if flags[name] is not None}
-    if not files and flags["sign"] is None:
-        return settings
-    current = settings.tls
-    merged: dict[str, Any] = {}
-    if current is not None:
-        merged = {
-            "cert": str(current.cert),
-            "key": str(current.key),
-            "ca": str(current.ca),
-            "sign": current.sign,
-        }
-    merged.update({name: str(path) for name, path in files.items()})
-    if flags["sign"] is not None:
-        merged["sign"] = flags["sign"]
-    return settings.merged({"tls": merged})
+    tls = with_tls_flags(settings.tls, flags)
+    return settings if tls is None else settings.merged({"tls": tls})
 
 
 def _serve(settings: VtnSettings) -> None:
@@ -118,7 +105,7 @@ def _serve(settings: VtnSettings) -> None:
             registration=policy,
             handlers=settings.handlers(),
             signer=tls.signer() if tls is not None else None,
-            push_ssl_context=tls.push_context() if tls is not None else None,
+            push_ssl_context=tls.client_context() if tls is not None else None,
         )
         ssl_context = tls.server_context() if tls is not None else None
     except (ValueError, SecurityConfigurationError, OSError) as exc:

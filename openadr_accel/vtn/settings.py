@@ -31,17 +31,13 @@ from __future__ import annotations
 
 import logging
 import re
-import ssl
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..model import OadrReport, ReportName
-from ..security.certificates import Credentials
-from ..security.signature import Signer
-from ..security.tls import ven_ssl_context, vtn_ssl_context
+from ..settings_file import TableSettings, TlsFiles, convert_port, convert_text, convert_tls
 from .config import DEFAULT_MARKET_CONTEXT, VtnConfig
 from .handlers import VtnHandlers
 from .policies import AllowList, OpenRegistration, RegistrationPolicy
@@ -80,31 +76,30 @@ def parse_duration(text: str) -> timedelta:
     raise ValueError(f"not a duration: {text!r} (use 90s, 5m, 1h, 2d or ISO 8601 such as PT5M)")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TlsFiles:
-    """The VTN's TLS material: certificate chain, key, and the CA bundle VENs chain to."""
-
-    cert: Path
-    key: Path
-    ca: Path
-    sign: bool = False
-
-    def server_context(self) -> ssl.SSLContext:
-        """The server TLS context (mutual TLS, 2.0b suites)."""
-        return vtn_ssl_context(Credentials(self.cert, self.key), self.ca)
-
-    def push_context(self) -> ssl.SSLContext:
-        """The client TLS context for pushing to VENs."""
-        return ven_ssl_context(Credentials(self.cert, self.key), self.ca)
-
-    def signer(self) -> Signer | None:
-        """The XML signer, if signing is on."""
-        return Signer.from_files(self.cert, self.key) if self.sign else None
+def _convert(key: str, value: Any, base: Path) -> Any:
+    if key == "request_reports":
+        if isinstance(value, str) or not all(isinstance(name, str) for name in value):
+            raise ValueError(f"must be a list of report names, got {value!r}")
+        for name in value:
+            ReportName(name if name.startswith("METADATA_") else f"METADATA_{name}")
+        return tuple(value)
+    if key in ("poll_frequency", "near_window", "report_granularity", "report_back_duration"):
+        return value if isinstance(value, timedelta) else parse_duration(convert_text(value))
+    if key == "port":
+        return convert_port(value)
+    if key in ("store", "allow_list"):
+        return base / Path(convert_text(value)) if not isinstance(value, Path) else value
+    if key == "tls":
+        return convert_tls(value, base)
+    return convert_text(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VtnSettings:
+class VtnSettings(TableSettings):
     """Everything needed to run a VTN process (see the module docstring for the file format)."""
+
+    TABLE: ClassVar[str] = "vtn"
+    convert = staticmethod(_convert)
 
     vtn_id: str = "openadr-accel-vtn"
     host: str = "127.0.0.1"
@@ -121,37 +116,6 @@ class VtnSettings:
     report_granularity: timedelta = timedelta(minutes=1)
     report_back_duration: timedelta = timedelta(minutes=1)
     tls: TlsFiles | None = field(default=None)
-
-    @classmethod
-    def from_file(cls, path: Path) -> VtnSettings:
-        """Read a settings file.
-
-        Raises:
-            ValueError: unreadable file, unknown key, or a value of the wrong kind (with its name).
-        """
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from exc
-        table = document.get("vtn")
-        if not isinstance(table, dict):
-            raise ValueError(f"{path}: no [vtn] table")
-        return cls().merged(table, base=path.parent, source=str(path))
-
-    def merged(self, values: dict[str, Any], *, base: Path = Path(), source: str = "flags") -> VtnSettings:
-        """These settings with ``values`` (from a file or from flags; None values are skipped)."""
-        known = {f.name for f in fields(self)}
-        changes: dict[str, Any] = {}
-        for key, value in values.items():
-            if value is None:
-                continue
-            if key not in known:
-                raise ValueError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
-            try:
-                changes[key] = _convert(key, value, base)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{source}: {key}: {exc}") from exc
-        return replace(self, **changes)
 
     def config(self) -> VtnConfig:
         """The :class:`VtnConfig` these settings describe."""
@@ -233,48 +197,3 @@ async def _log_report(ven: VenRecord, report: OadrReport, request: ReportRequest
     logger.info(
         "%s reported %d interval(s) for %s", ven.ven_id, len(report.intervals), request.report_request_id
     )
-
-
-def _convert(key: str, value: Any, base: Path) -> Any:
-    if key == "request_reports":
-        if isinstance(value, str) or not all(isinstance(name, str) for name in value):
-            raise ValueError(f"must be a list of report names, got {value!r}")
-        for name in value:
-            ReportName(name if name.startswith("METADATA_") else f"METADATA_{name}")
-        return tuple(value)
-    if key in ("poll_frequency", "near_window", "report_granularity", "report_back_duration"):
-        return value if isinstance(value, timedelta) else parse_duration(_text(value))
-    if key == "port":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-            raise ValueError(f"must be a port number, got {value!r}")
-        return value
-    if key in ("store", "allow_list"):
-        return base / Path(_text(value)) if not isinstance(value, Path) else value
-    if key == "tls":
-        if isinstance(value, TlsFiles):
-            return value
-        if (
-            not isinstance(value, dict)
-            or not {"cert", "key", "ca"} <= set(value)
-            or set(value)
-            - {
-                "cert",
-                "key",
-                "ca",
-                "sign",
-            }
-        ):
-            raise ValueError("needs cert, key and ca (and optionally sign)")
-        return TlsFiles(
-            cert=base / _text(value["cert"]),
-            key=base / _text(value["key"]),
-            ca=base / _text(value["ca"]),
-            sign=bool(value.get("sign", False)),
-        )
-    return _text(value)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"must be a string, got {value!r}")
-    return value
