@@ -353,7 +353,7 @@ def test_ven_logs_an_event_lifecycle_and_the_vtn_stores_its_answers(tmp_path: Pa
             ven.wait_for("event pending", f"eventID={later}")
             assert stored_answer(vtn_store, later, ven_id) == "optIn"
 
-            soon = create_event(vtn_store, "--interval", "1s=1", "--interval", "1s=2", "--start", "+1s")
+            soon = create_event(vtn_store, "--interval", "1s=1", "--interval", "1s=2", "--start", "+3s")
             assert "SIMPLE=1" in ven.wait_for("event started", f"eventID={soon} modificationNumber=0")
             assert "SIMPLE=2" in ven.wait_for("event interval changed", f"eventID={soon}")
             ven.wait_for("event ended", f"eventID={soon}")
@@ -392,7 +392,7 @@ def test_a_handler_module_takes_effect(tmp_path: Path) -> None:
             assert stored_answer(vtn_store, test_event, ven_id) == "optOut"  # the module's decision
             assert "test=true" in ven.wait_for("event received", f"eventID={test_event}", "-> optOut")
 
-            real_event = create_event(vtn_store, "--interval", "1s=2", "--start", "+1s")
+            real_event = create_event(vtn_store, "--interval", "1s=2", "--start", "+4s")
             ven.wait_for("event pending", f"eventID={real_event}")  # logging kept where the module is silent
             assert "charging at 2750" in ven.wait_for(f"example: event {real_event} SIMPLE level 2")
             ven.wait_for(f"example: event {real_event} over")
