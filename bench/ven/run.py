@@ -323,18 +323,18 @@ def measure_fleets(args: argparse.Namespace, directory: Path, openleadr_python: 
     active = list(args.sides)
     deadline = time.monotonic() + args.fleet_budget
 
-    def run(side: str, count: int) -> Fleet | None:
-        if time.monotonic() > deadline:
-            progress(f"fleet  {side:<9} K={count}: skipped, over --fleet-budget")
-            return None
+    def run(side: str, count: int) -> Fleet:
         fleet = run_fleet(args, directory, openleadr_python, side=side, count=count)
         fleets.append(fleet)
         return fleet
 
     for index, count in enumerate(args.fleet):
+        if time.monotonic() > deadline:  # checked per K: both sides run the same sizes
+            progress(f"fleet  K={count} and larger: skipped, over --fleet-budget")
+            break
         for side in active if index % 2 == 0 else active[::-1]:
             fleet = run(side, count)
-            if fleet is None or not fleet.keeps_up:
+            if not fleet.keeps_up:
                 active.remove(side)
                 continue
             # Memory bound: the next K must fit in --max-rss-mb at this K's RSS per VEN.
@@ -350,6 +350,9 @@ def measure_fleets(args: argparse.Namespace, directory: Path, openleadr_python: 
             good = max((f.count for f in tried if f.keeps_up), default=0)
             bad = min((f.count for f in tried if not f.keeps_up and f.count > good), default=None)
             if not good or bad is None or bad - good < max(10, good // 10):
+                break
+            if time.monotonic() > deadline + args.fleet_budget / 4:
+                progress(f"fleet  {side:<9} no refining K: over --fleet-budget")
                 break
             run(side, (good + bad) // 2 // 10 * 10)
     return fleets
@@ -598,11 +601,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--fleet", help="fleet sizes K (100,200,400,800,1600; 20,50 with --quick; 'none': no fleet)"
     )
-    parser.add_argument("--fleet-window", type=float, help="measured window of a fleet (6 s; 3 with --quick)")
-    parser.add_argument("--fleet-warmup", type=float, help="wait before the window (2 s; 1 with --quick)")
+    parser.add_argument("--fleet-window", type=float, help="measured window of a fleet (5 s; 3 with --quick)")
+    parser.add_argument("--fleet-warmup", type=float, help="wait before the window (1.5 s; 1 with --quick)")
     parser.add_argument("--startup-timeout", type=float, default=60, help="for every VEN to poll once (60 s)")
     parser.add_argument(
-        "--fleet-budget", type=float, default=200, help="no new fleet phase after this (200 s)"
+        "--fleet-budget", type=float, default=150, help="no new K after this (150 s; refining K until +25%%)"
     )
     parser.add_argument(
         "--refine", type=int, help="K tried between a side's last K kept up and its first not (1; 0 quick)"
@@ -622,8 +625,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     args.rounds = args.rounds or (1 if quick else 3)
     args.seconds = args.seconds or (1.0 if quick else 3.0)
-    args.fleet_window = args.fleet_window or (3.0 if quick else 6.0)
-    args.fleet_warmup = args.fleet_warmup if args.fleet_warmup is not None else (1.0 if quick else 2.0)
+    args.fleet_window = args.fleet_window or (3.0 if quick else 5.0)
+    args.fleet_warmup = args.fleet_warmup if args.fleet_warmup is not None else (1.0 if quick else 1.5)
     fleet = args.fleet or ("20,50" if quick else "100,200,400,800,1600")
     args.refine = args.refine if args.refine is not None else (0 if quick else 1)
     args.fleet = [] if fleet == "none" else sorted(int(k) for k in fleet.split(",") if k)
