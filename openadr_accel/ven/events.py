@@ -90,8 +90,8 @@ class VenEvents:
         self._forget_after = forget_after
         self._known = store.events()
         self._lock = asyncio.Lock()
-        self.changed = asyncio.Event()
-        """Set whenever the known events change (the scheduler then looks again)."""
+        self.changed: Callable[[], None] = lambda: None
+        """Called whenever the known events change (the VEN's scheduler then looks again)."""
 
     def known(self) -> dict[str, KnownEvent]:
         """The events the VEN knows (pending, active, and finished ones not forgotten yet)."""
@@ -223,7 +223,7 @@ class VenEvents:
                 )
                 if was_live and previous.opt_type == OptType.OPT_IN:
                     await notify(handlers.on_event_cancelled, previous.event)
-        self.changed.set()
+        self.changed()
 
     async def _report(self, event: OadrEvent, moment: Moment) -> None:
         handlers = self._handlers
