@@ -303,9 +303,10 @@ class VEN:
                 if session.registration is None or session.reregister_requested:
                     await session.register()
                 if self.config.pull:
+                    began = loop.time()  # poll to poll, never faster than the interval (rules 54/55)
                     await self._drain()
                 failures = 0
-                # fixed rate: the next round starts one interval after this one started
+                # fixed rate: the next poll one interval after this round's first poll
                 wait = self._poll_interval() - timedelta(seconds=loop.time() - began)
                 if session.cancelled_by_vtn or session.reregister_requested:
                     wait = timedelta(0)  # act on it now, not after a poll interval
