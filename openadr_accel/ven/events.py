@@ -135,6 +135,7 @@ class VenEvents:
         if known is None:
             return
         self._keep(replace(known, opt_type=opt_type))
+        self.changed()
 
     async def fire_due(self) -> datetime | None:
         """Report the moments that fell since the last look; when the next one falls (None:
@@ -155,7 +156,9 @@ class VenEvents:
                 ahead = next((moment.at for moment in moments if moment.at > now), None)
                 if ahead is not None and (upcoming is None or ahead < upcoming):
                     upcoming = ahead
-            self._forget_finished(now)
+            forget_at = self._forget_finished(now)
+        if forget_at is not None and (upcoming is None or forget_at < upcoming):
+            upcoming = forget_at
         return upcoming
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -248,12 +251,21 @@ class VenEvents:
         self._store.save_event(known)
         self._known[known.event_id] = known
 
-    def _forget_finished(self, now: datetime) -> None:
+    def _forget_finished(self, now: datetime) -> datetime | None:
+        """Forget the events that finished more than ``forget_after`` ago; when the next
+        finished one is to be forgotten (None: no finished event is left)."""
         cutoff = now - self._forget_after
-        for event_id, known in list(self._known.items()):
-            if known.finished_at is not None and known.finished_at < cutoff:
+        stale = [event_id for event_id, known in self._known.items() if _finished_by(known, cutoff)]
+        if stale:
+            for event_id in stale:
                 del self._known[event_id]
-        self._store.forget_finished(cutoff)
+            self._store.forget_finished(cutoff)
+        finished = [known.finished_at for known in self._known.values() if known.finished_at is not None]
+        return min(finished) + self._forget_after if finished else None
+
+
+def _finished_by(known: KnownEvent, cutoff: datetime) -> bool:
+    return known.finished_at is not None and known.finished_at <= cutoff
 
 
 def _start(known: KnownEvent) -> datetime:

@@ -64,6 +64,9 @@ logger = logging.getLogger("openadr_accel.ven")
 _MAX_DRAIN = 100
 """Polls in one round at most, when the VTN has that many messages queued."""
 
+_IDLE = timedelta(hours=1)
+"""How long the scheduler or reporter sleeps when nothing is ahead (a change wakes it sooner)."""
+
 
 class VEN:
     """An OpenADR 2.0b VEN (see the module docstring).
@@ -112,7 +115,7 @@ class VEN:
             clock: the time source.
             rng: the randomness of randomized starts and backoff jitter.
             tick: the longest the scheduler and reporter sleep before looking at the clock
-                again (shorten it in tests that run a fast clock).
+                again while a moment is ahead (shorten it in tests that run a fast clock).
             history_size: how many readings the HISTORY_USAGE buffer keeps.
             replay_window: how far a signed message's ReplayProtect may be from the clock.
         """
@@ -364,9 +367,11 @@ class VEN:
             await self._reports_changed.sleep(wait)
 
     def _until(self, at: datetime | None) -> timedelta:
-        """How long to sleep before looking again: until ``at``, at most one tick."""
+        """How long to sleep before looking again: until ``at``, at most one tick (the clock
+        may be set meanwhile). With nothing ahead (``at`` None), until woken by a change: an
+        idle VEN of a fleet costs nothing between its polls."""
         if at is None:
-            return self._tick
+            return _IDLE
         return max(timedelta(0), min(self._tick, at - self._clock()))
 
     async def _after_pushed_reply(self, reply: Reply) -> None:

@@ -362,7 +362,6 @@ class VenSession:
         canceled = self.reports.on_updated_report(answer, ven_id=self.ven_id)
         if canceled is not None:  # an oadrCancelReport rode on the answer (R1_3050)
             self._save_reports()
-            self.reports_changed()
             await self._deliver(canceled)
         if self.reports.metadata_requested:
             await self.register_reports()
@@ -392,12 +391,10 @@ class VenSession:
         if isinstance(message, OadrCreateReport):
             created = self.reports.created_report(message, ven_id=ven_id)
             self._save_reports()
-            self.reports_changed()
             return Reply(created, self._metadata_if_requested)
         if isinstance(message, OadrCancelReport):
             canceled = self.reports.cancel(message, ven_id=ven_id)
             self._save_reports()
-            self.reports_changed()
             return Reply(canceled)
         if isinstance(message, OadrUpdateReport):
             for report in message.reports:
@@ -513,7 +510,9 @@ class VenSession:
         await notify(self.handlers.on_registration_cancelled, registration)
 
     def _save_reports(self) -> None:
+        """Store the report requests' state, and wake the reporter to look at it."""
         self.store.replace_report_requests(self.reports.snapshot())
+        self.reports_changed()
 
 
 def _ok(request_id: str) -> EiResponse:

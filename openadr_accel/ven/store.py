@@ -201,10 +201,10 @@ class VenStore:
         """Forget one event."""
         self._db.execute("DELETE FROM ven_events WHERE event_id = ?", (event_id,))
 
-    def forget_finished(self, before: datetime) -> int:
-        """Forget events that finished before ``before``; how many were forgotten."""
+    def forget_finished(self, cutoff: datetime) -> int:
+        """Forget events that finished at or before ``cutoff``; how many were forgotten."""
         cursor = self._db.execute(
-            "DELETE FROM ven_events WHERE finished_at IS NOT NULL AND finished_at < ?", (_write_time(before),)
+            "DELETE FROM ven_events WHERE finished_at IS NOT NULL AND finished_at <= ?", (_write_time(cutoff),)
         )
         return cursor.rowcount
 
