@@ -204,7 +204,8 @@ class VenStore:
     def forget_finished(self, cutoff: datetime) -> int:
         """Forget events that finished at or before ``cutoff``; how many were forgotten."""
         cursor = self._db.execute(
-            "DELETE FROM ven_events WHERE finished_at IS NOT NULL AND finished_at <= ?", (_write_time(cutoff),)
+            "DELETE FROM ven_events WHERE finished_at IS NOT NULL AND finished_at <= ?",
+            (_write_time(cutoff),),
         )
         return cursor.rowcount
 

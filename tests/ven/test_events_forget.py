@@ -62,7 +62,8 @@ async def test_an_ended_event_is_forgotten_after_forget_after(tmp_path: Path) ->
 
     clock.now = ended_at + FORGET_AFTER - timedelta(seconds=1)
     assert await events.fire_due() == ended_at + FORGET_AFTER
-    assert "e-1" in events.known() and "e-1" in store.events()
+    assert "e-1" in events.known()
+    assert "e-1" in store.events()
 
     clock.now = ended_at + FORGET_AFTER
     assert await events.fire_due() is None  # nothing ahead at all
