@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from .devices import VenDevice, VtnDevice
     from .harness_ven import HarnessVen
     from .harness_vtn import HarnessVtn
-    from .our_ven import VenView
-    from .our_vtn import VtnView
+    from .our_ven import VenView  # noqa: F401 (named in a string: CaseContext["VenView"])
+    from .our_vtn import VtnView  # noqa: F401 (named in a string)
 
 __all__ = ["CaseContext", "CompressedClock", "Timeouts", "VenCaseContext", "VtnCaseContext"]
 
