@@ -69,7 +69,15 @@ from ..services import PUSH_SERVICE_OF
 from ..vtn.policies import new_id
 from .case import CaseFailed
 from .inbox import Inbox
-from .transcript import Direction, Exchange, Transcript, check_http_headers, inspect_document, message_name
+from .transcript import (
+    Direction,
+    Exchange,
+    Transcript,
+    check_http_headers,
+    inspect_document,
+    message_name,
+    tls_facts,
+)
 
 __all__ = ["HarnessRegistration", "HarnessVtn", "Poll", "idle_poll_gaps"]
 
@@ -274,6 +282,19 @@ class HarnessVtn:
             return None
         return await self._post(registration, service, body, signed_already=True)
 
+    async def deliver_to(self, registration: HarnessRegistration, payload: Payload) -> Payload | None:
+        """Push ``payload`` to the transportAddress of ``registration``, even one that has
+        ended (N0_5080: what a VEN does with a payload after its registration ended); returns
+        the VEN's answer (also in the inbox).
+
+        Raises:
+            CaseFailed: the registration is a pull one, or the VEN cannot be reached (the
+                message says why).
+        """
+        if registration.pull:
+            raise CaseFailed("a pull VEN cannot be pushed to")
+        return await self._push(payload, registration)
+
     def queued(self) -> int:
         """How many messages wait for the VEN's polls."""
         return len(self._queue)
@@ -289,6 +310,7 @@ class HarnessVtn:
         exchange = self._record_from_device(body, service, "request", None, headers=dict(request.headers))
         transport = request.transport
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        exchange.tls = tls_facts(ssl_object)
         if ssl_object is not None and self.ven_fingerprint is not None:
             seen = peer_fingerprint(ssl_object)
             if seen != self.ven_fingerprint:
@@ -299,6 +321,7 @@ class HarnessVtn:
             answer = _response(ResponseCode.INVALID_DATA, "", "the document cannot be read", None)
         else:
             self.inbox.add(message)
+            self._follow(message)
             answer = self._answer(message)
         data = answer.body if isinstance(answer, _RawDocument) else self._encode(answer)
         self._record_to_device(data, service, "response", 200)
@@ -427,6 +450,19 @@ class HarnessVtn:
             ven_id=message.ven_id,
         )
 
+    def _follow(self, message: Payload) -> None:
+        """What a message of the VEN's changes for the harness: a VEN confirming (200) the
+        harness's oadrCancelPartyRegistration of its registration ends it (N1_0040)."""
+        current = self.registration
+        if (
+            isinstance(message, OadrCanceledPartyRegistration)
+            and current is not None
+            and message.ei_response.response_code == ResponseCode.OK
+            and message.registration_id == current.registration_id
+        ):
+            self.registration = None
+            self._queue.clear()
+
     def _next_for_poll(self, ven_id: str) -> Payload | _RawDocument:
         if self._queue:
             return self._queue.popleft()
@@ -453,16 +489,24 @@ class HarnessVtn:
                 url, data=body, headers={"Content-Type": _XML}, ssl=self._push_ssl
             ) as answer:
                 status = answer.status
+                headers = dict(answer.headers)
+                connection = answer.connection
+                transport = connection.transport if connection is not None else None
+                tls = tls_facts(transport.get_extra_info("ssl_object") if transport is not None else None)
                 data = await answer.read()
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise CaseFailed(
                 f"the harness could not push to the VEN at {url}: {type(exc).__name__}: {exc}"
             ) from exc
-        exchange = self._record_from_device(data, service.value, "response", status)
+        exchange = self._record_from_device(
+            data, service.value, "response", status, headers=headers if status == 200 else None, request=False
+        )
+        exchange.tls = tls
         if status != 200:
             exchange.problems.append(f"the VEN answered the push with HTTP {status}, not 200")
         if exchange.payload is not None:
             self.inbox.add(exchange.payload)
+            self._follow(exchange.payload)
         return exchange.payload
 
     # -- encoding and recording --------------------------------------------------------------------
@@ -487,6 +531,7 @@ class HarnessVtn:
         status: int | None,
         *,
         headers: dict[str, str] | None = None,
+        request: bool = True,
     ) -> Exchange:
         inspection = inspect_document(
             body,
@@ -497,7 +542,7 @@ class HarnessVtn:
         )
         problems = list(inspection.problems)
         if headers is not None:
-            problems.extend(check_http_headers(headers, body_length=len(body)))
+            problems.extend(check_http_headers(headers, body_length=len(body), request=request))
         return self.transcript.add(
             Exchange(
                 at=self.clock(),

@@ -8,6 +8,7 @@ problem becomes a line in :attr:`Exchange.problems`, and any problem fails the c
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,18 +20,51 @@ from .. import rules, xml
 from ..errors import OpenADRError
 from ..model import Payload
 from ..security.signature import SignatureVerifier
+from ..security.tls import peer_fingerprint
 
 __all__ = [
     "Direction",
     "Exchange",
     "Inspection",
+    "TlsFacts",
     "Transcript",
     "check_http_headers",
     "inspect_document",
     "message_name",
+    "tls_facts",
 ]
 
 _DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TlsFacts:
+    """The TLS connection a document of the device's came over, as the harness saw it (G1_4010).
+
+    Attributes:
+        version: the protocol version (``TLSv1.2``).
+        cipher: the negotiated cipher suite, by its OpenSSL name (``AES128-SHA256``,
+            ``ECDHE-ECDSA-AES128-SHA256``: see :data:`openadr_accel.security.tls.CIPHER_SUITES`).
+        peer_fingerprint: the 2.0b fingerprint of the certificate the device presented (its
+            client certificate on its requests, its server certificate on its push answers);
+            None when it presented none.
+    """
+
+    version: str | None
+    cipher: str | None
+    peer_fingerprint: str | None
+
+
+def tls_facts(connection: ssl.SSLObject | ssl.SSLSocket | None) -> TlsFacts | None:
+    """What a TLS connection negotiated (None: the connection is not TLS)."""
+    if connection is None:
+        return None
+    cipher = connection.cipher()
+    return TlsFacts(
+        version=connection.version(),
+        cipher=None if cipher is None else cipher[0],
+        peer_fingerprint=peer_fingerprint(connection),
+    )
 
 
 class Direction(StrEnum):
@@ -54,6 +88,8 @@ class Exchange:
         body: the document as sent.
         payload: the message read from it (None when it could not be read).
         problems: what is wrong with it (documents from the device only).
+        tls: the TLS connection a document from the device came over (None: plain HTTP, or
+            not recorded).
     """
 
     at: datetime
@@ -65,6 +101,7 @@ class Exchange:
     status: int | None = None
     payload: Payload | None = None
     problems: list[str] = field(default_factory=list)
+    tls: TlsFacts | None = None
 
     @property
     def text(self) -> str:
@@ -150,21 +187,30 @@ def inspect_document(
     return Inspection(payload, message_name(payload), problems)
 
 
-def check_http_headers(headers: Mapping[str, str], *, body_length: int) -> list[str]:
-    """The problems of a device's HTTP POST headers: simpleHttp wants Host, a Content-Length
-    matching the body and Content-Type application/xml (the catalogue's header checks)."""
+def check_http_headers(headers: Mapping[str, str], *, body_length: int, request: bool = True) -> list[str]:
+    """The problems of a device's HTTP headers: a simpleHttp POST wants Host, a Content-Length
+    matching the body and Content-Type application/xml (the catalogue's header checks).
+
+    With ``request`` False the headers are those of the device's HTTP answer to a push of the
+    harness's: it carries its document as application/xml too, and a Content-Length, when it
+    gives one, must match the body (Host is a request header; an answer may be chunked).
+    """
     problems = []
     lowered = {name.lower(): value for name, value in headers.items()}
-    if not lowered.get("host"):
+    what = "request" if request else "response"
+    if request and not lowered.get("host"):
         problems.append("the HTTP request has no Host header")
     content_type = lowered.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/xml":
         problems.append(f"Content-Type is {content_type or '(none)'!r}, not application/xml")
     length = lowered.get("content-length")
     if length is None:
-        problems.append("the HTTP request has no Content-Length (chunked bodies are not simpleHttp)")
+        if request:
+            problems.append("the HTTP request has no Content-Length (chunked bodies are not simpleHttp)")
     elif length.strip() != str(body_length):
-        problems.append(f"Content-Length {length} does not match the body's {body_length} bytes")
+        problems.append(
+            f"the HTTP {what}'s Content-Length {length} does not match the body's {body_length} bytes"
+        )
     return problems
 
 
