@@ -204,6 +204,8 @@ class OurVenFactory:
         signer: signs its messages (and negotiates XML signatures).
         vtn_fingerprint: the harness VTN's certificate fingerprint.
         ven_name: its venName.
+        ven_id: a venID allocated beforehand, sent in its oadrCreatePartyRegistration (N1_0025);
+            None lets the harness assign one.
     """
 
     shared_harness = False
@@ -218,6 +220,7 @@ class OurVenFactory:
         signer: Signer | None = None,
         vtn_fingerprint: str | None = None,
         ven_name: str = "openadr-accel-ven",
+        ven_id: str | None = None,
     ) -> None:
         self._reports = reports
         self._supports = supports or _standard_signals
@@ -226,6 +229,7 @@ class OurVenFactory:
         self._signer = signer
         self._vtn_fingerprint = vtn_fingerprint
         self._ven_name = ven_name
+        self._ven_id = ven_id
 
     @contextlib.asynccontextmanager
     async def attach(
@@ -244,6 +248,7 @@ class OurVenFactory:
             config = VenConfig(
                 vtn_url=harness.url,
                 ven_name=self._ven_name,
+                ven_id=self._ven_id,
                 poll_frequency=timedelta(seconds=1),
                 transport_address=address,
                 backoff=timedelta(milliseconds=100),
