@@ -306,11 +306,13 @@ class VEN:
                 if session.registration is None or session.reregister_requested:
                     await session.register()
                 if self.config.pull:
-                    began = await self._drain()
+                    began = loop.time()
+                    await self._drain()
                 failures = 0
-                # The next poll goes one interval after the answer to this round's first poll
-                # came: a VTN never sees two polls closer than the interval (rules 54/55), and
-                # the messages it had queued (drained at once) do not delay the next round.
+                # A fixed rate (rules 54/55): the rounds' first polls leave one interval apart,
+                # so the VTN receives them that far apart (give or take the network's jitter)
+                # however long the answers take; the messages it had queued (drained at once)
+                # do not delay the next round.
                 wait = self._poll_interval() - timedelta(seconds=loop.time() - began)
                 if session.cancelled_by_vtn or session.reregister_requested:
                     wait = timedelta(0)  # act on it now, not after a poll interval
@@ -320,20 +322,14 @@ class VEN:
                 logger.warning("VTN exchange failed (%s); retrying in %.1f s", exc, wait.total_seconds())
             await self._wake_connection.sleep(wait)
 
-    async def _drain(self) -> float:
-        """Poll until the VTN's queue is empty; when (loop time) the first poll was answered."""
-        loop = asyncio.get_running_loop()
-        first_answered: float | None = None
+    async def _drain(self) -> None:
+        """Poll until the VTN's queue is empty (at most ``_MAX_DRAIN`` polls)."""
         for _ in range(_MAX_DRAIN):
             message = await self.session.poll()
-            if first_answered is None:
-                first_answered = loop.time()
             if isinstance(message, OadrResponse) or self.session.registration is None:
-                break
+                return
             if self.session.reregister_requested or self.session.cancelled_by_vtn:
-                break
-        assert first_answered is not None
-        return first_answered
+                return
 
     def _poll_interval(self) -> timedelta:
         registration = self.session.registration
