@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .conformance.command import conformance
 from .errors import OpenADRError, SecurityConfigurationError
 from .rules import check_payload
 from .security import DEFAULT_HOSTS, KeyType, fingerprint, init_pki, issue_ven
@@ -21,7 +22,7 @@ __all__ = ["main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="openadr-accel")
 def main() -> None:
-    """OpenADR 2.0b tools: a demo, a VTN, a VEN, message validation, a test PKI (conformance to come)."""
+    """OpenADR 2.0b tools: a demo, a VTN, a VEN, message validation, a test PKI, the conformance suite."""
 
 
 @main.command()
@@ -143,6 +144,7 @@ def certs_ven(name: str, ca_directory: Path, hosts: tuple[str, ...]) -> None:
 
 main.add_command(vtn)
 main.add_command(ven)
+main.add_command(conformance)
 
 
 @main.command()
