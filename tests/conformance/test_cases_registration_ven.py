@@ -1,0 +1,192 @@
+"""The registration cases whose device is a VEN (N1_00xx / N0_50xx ``TH_VTN``): every one passes
+against our own VEN in both transports, and each fails against a VEN that breaks what it checks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
+
+from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
+from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
+from openadr_accel.conformance.runner import VenRunner
+from openadr_accel.model import OadrCancelPartyRegistration, OadrCreatePartyRegistration
+from openadr_accel.ven.session import Reply
+from openadr_accel.ven.store import Registration
+
+NUMBERS = [
+    "N1_0010",
+    "N1_0015",
+    "N1_0020",
+    "N1_0025",
+    "N1_0030",
+    "N1_0040",
+    "N1_0050",
+    "N1_0060",
+    "N1_0065",
+    "N1_0070",
+    "N1_0080",
+]
+
+NOT_APPLICABLE_TO_A_VEN_WITHOUT_A_VEN_ID = {"N1_0025"}
+"""N1_0025 is about a VEN provisioned with a venID; the default OurVenFactory has none (the test
+below runs it with one)."""
+
+TRANSPORTS = pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
+
+
+async def run_one(factory: Any, number: str, transport: Transport) -> CaseResult:
+    [result] = await VenRunner(factory, FAST).run([selected(number, transport)])
+    return result
+
+
+@TRANSPORTS
+async def test_every_registration_case_passes_against_our_ven(transport: Transport) -> None:
+    results = await VenRunner(OurVenFactory(), FAST).run([selected(number, transport) for number in NUMBERS])
+    verdicts = {result.case.number: (result.verdict, result.reason) for result in results}
+    for number, (verdict, reason) in verdicts.items():
+        expected = (
+            Verdict.NOT_APPLICABLE if number in NOT_APPLICABLE_TO_A_VEN_WITHOUT_A_VEN_ID else Verdict.PASSED
+        )
+        assert verdict is expected, (number, transport, reason)
+    for result in results:
+        if result.verdict is Verdict.PASSED:
+            assert result.checks, result.case_id
+    assert "no pre-allocated" in verdicts["N1_0025"][1] or "none pre-allocated" in verdicts["N1_0025"][1]
+
+
+@TRANSPORTS
+async def test_a_ven_with_a_preallocated_ven_id_passes_n1_0025(transport: Transport) -> None:
+    result = await run_one(OurVenFactory(ven_id="VEN-PRE-ALLOCATED-7"), "N1_0025", transport)
+    assert result.verdict is Verdict.PASSED, result.reason
+    assert any("VEN-PRE-ALLOCATED-7" in check for check in result.checks)
+
+
+# -- negative: a VEN that breaks the rule fails the case ----------------------------------------------
+
+
+def drop_ven_id(device: OurVen) -> None:
+    """A VEN provisioned with a venID that leaves it out of its oadrCreatePartyRegistration."""
+
+    def make(original: Any) -> Any:
+        def request(previous: Registration | None) -> OadrCreatePartyRegistration:
+            return replace(original(previous), ven_id=None)
+
+        return request
+
+    replace_method(device.ven.session, "_registration_request", make)
+
+
+async def test_n1_0025_fails_when_the_provisioned_ven_id_is_not_sent() -> None:
+    result = await run_one(
+        BrokenVenFactory(drop_ven_id, ven_id="VEN-PRE-ALLOCATED-7"), "N1_0025", Transport.PULL
+    )
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "has none pre-allocated" in result.reason
+
+
+class RegistersAgainTheOtherWay(OurVen):
+    """Asked to renew its registration it registers anew, and the other way round."""
+
+    async def register_again(self, *, keep_registration_id: bool) -> None:
+        await super().register_again(keep_registration_id=not keep_registration_id)
+
+
+def the_other_way(device: OurVen) -> OurVen:
+    return RegistersAgainTheOtherWay(device.ven, device.journal)
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("N1_0015", "renews its registration with the existing registrationID"),
+        ("N1_0065", "the renewal carries the existing registrationID"),
+        ("N1_0060", "carries no registrationID"),
+    ],
+)
+async def test_renewal_and_new_registration_cases_fail_when_the_ven_does_the_other(
+    number: str, words: str
+) -> None:
+    result = await run_one(BrokenVenFactory(the_other_way), number, Transport.PULL)
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert words in result.reason
+
+
+def cancel_but_keep_registration(device: OurVen) -> None:
+    """Its cancellation is confirmed, yet it keeps its registration and goes on polling."""
+    session = device.ven.session
+
+    async def keep(registration: Registration) -> None:
+        pass
+
+    session._forget = keep  # type: ignore[method-assign]
+    device.ven.cancel_registration = session.cancel_registration  # type: ignore[method-assign]
+
+
+async def test_n1_0030_fails_when_the_ven_goes_on_polling_after_cancelling() -> None:
+    result = await run_one(BrokenVenFactory(cancel_but_keep_registration), "N1_0030", Transport.PULL)
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "stops polling once its registration ended" in result.reason
+
+
+def confirm_any_cancel_and_carry_on(device: OurVen) -> None:
+    """Confirms the VTN's cancellation (200, for any registrationID) but carries on registered."""
+    session = device.ven.session
+
+    def make(original: Any) -> Any:
+        def cancelled(message: OadrCancelPartyRegistration, registration: Registration) -> Reply:
+            reply: Reply = original(
+                replace(message, registration_id=registration.registration_id), registration
+            )
+            return Reply(reply.answer)  # the answer, without forgetting the registration
+
+        return cancelled
+
+    replace_method(session, "_cancelled_by_vtn", make)
+
+
+@TRANSPORTS
+async def test_n1_0040_fails_when_the_ven_carries_on_after_the_vtn_cancelled(transport: Transport) -> None:
+    result = await run_one(BrokenVenFactory(confirm_any_cancel_and_carry_on), "N1_0040", transport)
+    assert result.verdict is Verdict.FAILED, result.reason
+    expected = "stops polling" if transport is Transport.PULL else "considers itself unregistered"
+    assert expected in result.reason
+
+
+async def test_n1_0070_fails_when_the_ven_accepts_a_cancel_with_a_wrong_registration_id() -> None:
+    result = await run_one(BrokenVenFactory(confirm_any_cancel_and_carry_on), "N1_0070", Transport.PUSH)
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "with oadrCanceledPartyRegistration 452 (seen: oadrCanceledPartyRegistration 200)" in result.reason
+
+
+@TRANSPORTS
+async def test_n1_0080_fails_when_the_ven_processes_a_payload_after_the_registration_ended(
+    transport: Transport,
+) -> None:
+    result = await run_one(BrokenVenFactory(confirm_any_cancel_and_carry_on), "N1_0080", transport)
+    assert result.verdict is Verdict.FAILED, result.reason
+    expected = (
+        "stops polling once its registration ended"
+        if transport is Transport.PULL
+        else "answers the oadrDistributeEvent for its ended registration with an error"
+    )
+    assert expected in result.reason
+
+
+def ignore_reregistration_requests(device: OurVen) -> None:
+    """Answers oadrRequestReregistration with oadrResponse 200, and never registers again."""
+
+    async def ignore() -> None:
+        pass
+
+    device.ven.session._request_reregistration = ignore  # type: ignore[method-assign]
+
+
+@TRANSPORTS
+async def test_n1_0050_fails_when_the_ven_does_not_register_again(transport: Transport) -> None:
+    result = await run_one(BrokenVenFactory(ignore_reregistration_requests), "N1_0050", transport)
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "did not send an oadrCreatePartyRegistration after the request" in result.reason
