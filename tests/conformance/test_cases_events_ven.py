@@ -1,0 +1,368 @@
+"""The 2.0b-profile event cases whose device is a VEN (E1_10xx / E0_60xx ``TH_VTN``): each runs
+against our own VEN in both transports, and each fails against a VEN that breaks what it checks.
+
+The broken VENs are our real VEN with one behaviour altered on that instance
+(:class:`conformance_ven_devices.BrokenVenFactory`); the helpers here alter how it reads a
+distribution or what it answers, and are shared with ``test_cases_events_2a_ven.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
+
+from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
+from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.devices import OptRequest
+from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
+from openadr_accel.conformance.runner import VenRunner
+from openadr_accel.model import (
+    EiResponse,
+    OadrCreatedEvent,
+    OadrDistributeEvent,
+    OadrEvent,
+    OadrRequestEvent,
+    OptType,
+    ResponseCode,
+    SignalName,
+)
+from openadr_accel.ven.events import AcceptedDistribution
+from openadr_accel.ven.session import new_id
+
+NUMBERS = [
+    "E1_1010",
+    "E1_1020",
+    "E1_1025",
+    "E1_1027",
+    "E1_1030",
+    "E1_1040",
+    "E1_1050",
+    "E1_1060",
+    "E1_1065",
+    "E1_1070",
+    "E1_1080",
+]
+
+BUGS = {
+    "E1_1065": (
+        "our VEN answers optIn to a modification of an event it opted out of with oadrCreateOpt: "
+        "VenEvents.read asks on_event about the new version and takes its answer over the opt in force "
+        "(the VTN ignores that oadrCreatedEvent by rule 206, and the VEN then runs the event)"
+    ),
+}
+"""Cases our VEN fails, by pull number: a bug of the VEN's, reported (not a fault of the case)."""
+
+Read = Callable[..., Awaitable[AcceptedDistribution]]
+
+
+def every_case() -> list[Any]:
+    params = []
+    for number in NUMBERS:
+        for transport in (Transport.PULL, Transport.PUSH):
+            item = selected(number, transport)
+            marks = [pytest.mark.xfail(strict=True, reason=BUGS[number])] if number in BUGS else []
+            params.append(pytest.param(item.case_id, marks=marks, id=item.case_id))
+    return params
+
+
+@pytest.fixture(scope="module")
+def ours() -> dict[str, CaseResult]:
+    """Every case of this module in both transports, against our own VEN, four at a time."""
+    selection = [
+        selected(number, transport) for number in NUMBERS for transport in (Transport.PULL, Transport.PUSH)
+    ]
+    results = asyncio.run(VenRunner(OurVenFactory(), FAST).run(selection))
+    return {result.case_id: result for result in results}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("case_id", every_case())
+def test_every_event_case_passes_against_our_ven(ours: dict[str, CaseResult], case_id: str) -> None:
+    result = ours[case_id]
+    assert result.verdict is Verdict.PASSED, (case_id, result.reason)
+    assert result.checks, case_id
+    assert result.case.description, case_id
+
+
+async def run(
+    factory: Any, numbers: Iterable[str], transports: Iterable[Transport] = (Transport.PULL,)
+) -> list[CaseResult]:
+    """The cases ``numbers`` in each of ``transports`` against the VEN ``factory`` starts."""
+    chosen = list(transports)
+    return await VenRunner(factory, FAST).run(
+        [selected(number, transport) for number in numbers for transport in chosen]
+    )
+
+
+def assert_failed(results: list[CaseResult], because: str) -> None:
+    for result in results:
+        assert result.verdict is Verdict.FAILED, (result.case_id, result.verdict, result.reason)
+        assert because in result.reason, (result.case_id, result.reason)
+
+
+BOTH = (Transport.PULL, Transport.PUSH)
+
+
+# -- ways to break our VEN --------------------------------------------------------------------------
+
+
+def reading(change: Callable[[OadrDistributeEvent], OadrDistributeEvent]) -> Callable[[OurVen], None]:
+    """A VEN that reads every distribution as ``change`` makes it (what it drops, it never sees)."""
+
+    def breaks(device: OurVen) -> None:
+        def make(original: Read) -> Read:
+            async def read(message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
+                return await original(change(message), vtn_id=vtn_id, ven_id=ven_id)
+
+            return read
+
+        replace_method(device.ven.events, "read", make)
+
+    return breaks
+
+
+def answering(
+    change: Callable[[OadrCreatedEvent | None, OadrDistributeEvent, str], OadrCreatedEvent | None],
+) -> Callable[[OurVen], None]:
+    """A VEN whose answer to each distribution is ``change(answer, distribution, ven_id)``."""
+
+    def breaks(device: OurVen) -> None:
+        def make(original: Read) -> Read:
+            async def read(message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
+                accepted = await original(message, vtn_id=vtn_id, ven_id=ven_id)
+                accepted.answer = change(accepted.answer, message, ven_id)
+                return accepted
+
+            return read
+
+        replace_method(device.ven.events, "read", make)
+
+    return breaks
+
+
+def each_event(
+    change: Callable[[OadrEvent], OadrEvent],
+) -> Callable[[OadrDistributeEvent], OadrDistributeEvent]:
+    """A distribution change that changes every event."""
+    return lambda message: replace(message, events=tuple(change(item) for item in message.events))
+
+
+def keep_responses(
+    keep: Callable[[Any], bool],
+) -> Callable[[OadrCreatedEvent | None, OadrDistributeEvent, str], OadrCreatedEvent | None]:
+    """An answer change that keeps only the eventResponses ``keep`` accepts (none left: no answer)."""
+
+    def change(
+        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
+    ) -> OadrCreatedEvent | None:
+        if answer is None:
+            return None
+        kept = tuple(response for response in answer.event_responses if keep(response))
+        if answer.event_responses and not kept:
+            return None
+        return replace(answer, event_responses=kept)
+
+    return change
+
+
+def opting_out(device: OurVen) -> None:
+    """A VEN whose handler opts out of every event."""
+    device.journal.default_decision = OptType.OPT_OUT
+
+
+# -- negative: a VEN that breaks the rule fails the case --------------------------------------------
+
+
+async def test_e1_1010_fails_against_a_ven_that_answers_an_empty_distribution() -> None:
+    def answer_nothing(
+        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
+    ) -> OadrCreatedEvent | None:
+        if message.events:
+            return answer
+        return OadrCreatedEvent(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ven_id=ven_id,
+        )
+
+    pull, push = await run(BrokenVenFactory(answering(answer_nothing)), ["E1_1010"], BOTH)
+    assert_failed([pull], "sends no oadrCreatedEvent for an empty oadrDistributeEvent")
+    assert_failed([push], "acknowledges the pushed an empty oadrDistributeEvent with oadrResponse 200")
+
+
+async def test_answers_that_echo_another_request_id_fail_the_cases() -> None:
+    def elsewhere(
+        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
+    ) -> OadrCreatedEvent | None:
+        if answer is None:
+            return None
+        responses = tuple(
+            replace(response, request_id="NOT-THE-REQUEST") for response in answer.event_responses
+        )
+        return replace(answer, event_responses=responses)
+
+    results = await run(
+        BrokenVenFactory(answering(elsewhere)), ["E1_1020", "E1_1025", "E1_1030", "E1_1040", "E1_1050"]
+    )
+    assert_failed(results, "echoes its requestID")
+
+
+async def test_price_and_dispatch_cases_do_not_apply_to_a_ven_with_only_simple_signals() -> None:
+    """A VEN that supports only SIMPLE signals answers 460 to price and dispatch events: E1_1020
+    and E1_1025 do not apply to it (never a pass), E1_1040 accepts the refusals of the complex
+    events, E1_1027 (a SIMPLE event) still passes."""
+    only_simple = OurVenFactory(supports=lambda signal: signal.signal_name == SignalName.SIMPLE)
+    price, dispatch, several, baseline = await run(only_simple, ["E1_1020", "E1_1025", "E1_1040", "E1_1027"])
+    for result in (price, dispatch):
+        assert result.verdict is Verdict.NOT_APPLICABLE, (result.case_id, result.reason)
+        assert "answered 460" in result.reason
+        assert not result.verdict.is_pass
+    assert several.verdict is Verdict.PASSED, several.reason
+    assert baseline.verdict is Verdict.PASSED, baseline.reason
+
+
+async def test_e1_1040_fails_against_a_ven_that_refuses_simple_events() -> None:
+    no_simple = OurVenFactory(supports=lambda signal: signal.signal_name != SignalName.SIMPLE)
+    assert_failed(await run(no_simple, ["E1_1040"]), "with responseCode 200 (it answered 460)")
+
+
+async def test_e1_1027_fails_against_a_ven_that_drops_the_baseline() -> None:
+    drop = each_event(lambda item: replace(item, ei_event=replace(item.ei_event, baseline=None)))
+    assert_failed(
+        await run(BrokenVenFactory(reading(drop)), ["E1_1027"], BOTH), "keeps the event's eiEventBaseline"
+    )
+
+
+async def test_e1_1030_fails_against_a_ven_that_does_not_answer_modifications() -> None:
+    first_versions = keep_responses(lambda response: response.qualified_event_id.modification_number == 0)
+    assert_failed(
+        await run(BrokenVenFactory(answering(first_versions)), ["E1_1030"], BOTH),
+        "answering the modified event",
+    )
+
+
+async def test_e1_1040_fails_against_a_ven_that_answers_one_event_only() -> None:
+    def first_only(
+        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
+    ) -> OadrCreatedEvent | None:
+        return None if answer is None else replace(answer, event_responses=answer.event_responses[:1])
+
+    assert_failed(await run(BrokenVenFactory(answering(first_only)), ["E1_1040"], BOTH), "answers exactly")
+
+
+async def test_e1_1050_fails_against_a_ven_that_does_not_answer_the_events_it_asked_for() -> None:
+    def breaks(device: OurVen) -> None:
+        session = device.ven.session
+
+        def make(original: Any) -> Any:
+            async def request_events() -> OadrDistributeEvent:
+                request = OadrRequestEvent(request_id=new_id(), ven_id=session.ven_id)
+                return await session._send(request, OadrDistributeEvent)
+
+            return request_events
+
+        replace_method(session, "request_events", make)
+
+    assert_failed(await run(BrokenVenFactory(breaks), ["E1_1050"], BOTH), "answering the events it asked for")
+
+
+async def test_e1_1060_fails_against_a_ven_that_opted_out_of_the_event() -> None:
+    assert_failed(await run(BrokenVenFactory(opting_out), ["E1_1060"]), "opts into the event first")
+
+
+def opts_for_every_resource(device: OurVen) -> None:
+    """A VEN asked to opt out for some resources that opts out for all of them."""
+    original = device.create_opt
+
+    async def create_opt(request: OptRequest) -> None:
+        await original(replace(request, resource_ids=()))
+
+    device.create_opt = create_opt  # type: ignore[method-assign]
+
+
+async def test_e1_1060_fails_against_a_ven_that_opts_out_for_every_resource() -> None:
+    assert_failed(
+        await run(BrokenVenFactory(opts_for_every_resource), ["E1_1060"], BOTH),
+        "names the resources it opts out",
+    )
+
+
+def remembers_its_opts(device: OurVen) -> None:
+    """A VEN whose handler answers each event as its latest oadrCreateOpt on it says (what our
+    VEN's handler must do today, since the VEN does not do it by itself: see BUGS)."""
+    original = device.create_opt
+
+    async def create_opt(request: OptRequest) -> None:
+        await original(request)
+        if request.event_id is not None and not request.resource_ids:
+            device.journal.decisions[request.event_id] = request.opt_type
+
+    device.create_opt = create_opt  # type: ignore[method-assign]
+
+
+async def test_e1_1065_passes_against_a_ven_whose_handler_keeps_to_its_opt() -> None:
+    for result in await run(BrokenVenFactory(remembers_its_opts), ["E1_1065"], BOTH):
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+
+
+async def test_e1_1065_fails_against_a_ven_that_withdraws_its_opt() -> None:
+    def breaks(device: OurVen) -> None:
+        remembers_its_opts(device)
+        opt_out = device.create_opt
+
+        async def create_opt(request: OptRequest) -> None:
+            await opt_out(request)
+            [opt_id] = list(device.ven.opts())
+            await device.cancel_opt(opt_id)
+
+        device.create_opt = create_opt  # type: ignore[method-assign]
+
+    assert_failed(await run(BrokenVenFactory(breaks), ["E1_1065"]), "keeps its opt-out")
+
+
+async def test_e1_1070_fails_against_a_ven_that_supports_every_signal() -> None:
+    every_signal = OurVenFactory(supports=lambda signal: True)
+    assert_failed(await run(every_signal, ["E1_1070"], BOTH), "with responseCode 460 (it answered 200)")
+
+
+async def test_e1_1080_fails_against_a_ven_that_takes_any_vtn_id() -> None:
+    def breaks(device: OurVen) -> None:
+        def make(original: Read) -> Read:
+            async def read(message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
+                return await original(message, vtn_id=message.vtn_id, ven_id=ven_id)
+
+            return read
+
+        replace_method(device.ven.events, "read", make)
+
+    assert_failed(await run(BrokenVenFactory(breaks), ["E1_1080"], BOTH), "with 452")
+
+
+async def test_e1_1080_fails_against_a_ven_that_refuses_every_distribution() -> None:
+    """The second half of the case: a VEN that answers 452 to everything is not one that checks
+    the vtnID."""
+
+    def refuse(
+        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
+    ) -> OadrCreatedEvent | None:
+        return OadrCreatedEvent(
+            ei_response=EiResponse(response_code=ResponseCode.INVALID_ID, request_id=message.request_id),
+            ven_id=ven_id,
+        )
+
+    assert_failed(
+        await run(BrokenVenFactory(answering(refuse)), ["E1_1080"]),
+        "from the right vtnID carries eiResponse 200",
+    )
+
+
+async def test_an_opting_out_ven_passes_the_cases_that_allow_it() -> None:
+    """Opting out is a VEN's right: the price and dispatch cases then check it keeps out."""
+    results = await run(BrokenVenFactory(opting_out), ["E1_1020", "E1_1025"])
+    for result in results:
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+        assert any("keeps out of" in check for check in result.checks), result.checks
