@@ -60,7 +60,7 @@ class Inbox:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 expected = what or f"an {message_name(kind)}"
-                raise CaseFailed(f"the device did not send {expected} within {timeout:.0f} s")
+                raise CaseFailed(f"the device did not send {expected} within {timeout:g} s")
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)

@@ -224,6 +224,11 @@ class Runner:
     def _verifier(self, clock: CompressedClock) -> SignatureVerifier:
         return SignatureVerifier(ReplayGuard(window=self.settings.replay_window, clock=clock), clock=clock)
 
+    def _signer(self, clock: CompressedClock) -> Signer | None:
+        """The harness's signer on the case's clock (ReplayProtect timestamps in run time)."""
+        signer = self.settings.security.signer
+        return None if signer is None else Signer(signer.certificate, signer.key, clock=clock)
+
 
 class VenRunner(Runner):
     """Runs cases against a VEN: the harness plays the VTN."""
@@ -276,7 +281,7 @@ class VenRunner(Runner):
             poll_frequency=self.settings.poll_frequency,
             server_ssl=security.server_ssl,
             push_ssl=security.client_ssl,
-            signer=security.signer,
+            signer=self._signer(clock),
             verifier=self._verifier(clock),
             ven_fingerprint=security.device_fingerprint,
             timeout=self.settings.timeouts.message,
@@ -310,7 +315,7 @@ class VtnRunner(Runner):
                 pull=selected.transport is Transport.PULL,
                 client_ssl=security.client_ssl,
                 server_ssl=security.server_ssl,
-                signer=security.signer,
+                signer=self._signer(clock),
                 verifier=self._verifier(clock),
                 vtn_fingerprint=security.device_fingerprint,
                 timeout=self.settings.timeouts.message,
