@@ -295,7 +295,7 @@ def _parse(role: Role, flags: dict[str, Any]) -> _Options:
     transport = flags["transport"]
     if transport is True:  # click hands the default of a flag_value group as True
         transport = "pull"
-    if transport == "both" and role is Role.VEN and not ours:
+    if transport == "both" and role is Role.VEN and not ours and not flags["list_only"]:
         raise click.UsageError(
             "--both is not for an external VEN: it runs in the transport it is configured for "
             "(run once with --pull and once with --push)"
@@ -383,7 +383,10 @@ def _tls_files(flags: dict[str, Any]) -> TlsFiles | None:
     if merged is None or "cert" not in merged:
         return None  # --sign alone: refused by the caller
     return TlsFiles(
-        cert=Path(merged["cert"]), key=Path(merged["key"]), ca=Path(merged["ca"]), sign=bool(merged["sign"])
+        cert=Path(merged["cert"]),
+        key=Path(merged["key"]),
+        ca=Path(merged["ca"]),
+        sign=bool(merged.get("sign", False)),
     )
 
 
@@ -443,14 +446,33 @@ def _describe(options: _Options) -> dict[str, str]:
 
 
 def _select(options: _Options) -> list[Selected]:
+    """The selected cases, transport by transport. With --both a pattern need only match in
+    one of them (``N0_5020`` selects the push case alone); one that matches nowhere is an error."""
     from . import cases  # noqa: F401, PLC0415 (registers every case; heavy, so only when running)
 
+    def matches(pattern: str, transport: Transport) -> bool:
+        try:
+            REGISTRY.select(options.role, transport, [pattern])
+        except ValueError:
+            return False
+        return True
+
+    unmatched = [
+        pattern
+        for pattern in options.patterns
+        if not any(matches(pattern, transport) for transport in options.transports)
+    ]
+    if unmatched:
+        where = " or ".join(options.transports)
+        raise click.BadParameter(
+            f"no {where} case for a {options.role} matches {', '.join(map(repr, unmatched))}",
+            param_hint="'-c' / '--case'",
+        )
     selection: list[Selected] = []
     for transport in options.transports:
-        try:
-            selection.extend(REGISTRY.select(options.role, transport, options.patterns))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'-c' / '--case'") from exc
+        patterns = [pattern for pattern in options.patterns if matches(pattern, transport)]
+        if patterns or not options.patterns:
+            selection.extend(REGISTRY.select(options.role, transport, patterns))
     if not selection:
         raise click.UsageError(f"no case for a {options.role} in {' or '.join(options.transports)} yet")
     return selection
