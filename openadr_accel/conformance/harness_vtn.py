@@ -72,6 +72,7 @@ from .inbox import Inbox
 from .transcript import (
     Direction,
     Exchange,
+    TlsFacts,
     Transcript,
     check_http_headers,
     inspect_document,
@@ -490,9 +491,7 @@ class HarnessVtn:
             ) as answer:
                 status = answer.status
                 headers = dict(answer.headers)
-                connection = answer.connection
-                transport = connection.transport if connection is not None else None
-                tls = tls_facts(transport.get_extra_info("ssl_object") if transport is not None else None)
+                tls = _answer_tls(answer)
                 data = await answer.read()
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise CaseFailed(
@@ -607,6 +606,17 @@ class _RawDocument:
     """A ready document queued for a poll (compared by identity)."""
 
     body: bytes
+
+
+def _answer_tls(answer: aiohttp.ClientResponse) -> TlsFacts | None:
+    """The TLS facts of the connection an answer came over (its connection may already be back
+    in the pool, or closed, when the whole body came at once: its protocol still knows)."""
+    connection = answer.connection
+    protocol = connection.protocol if connection is not None else getattr(answer, "_protocol", None)
+    transport = getattr(protocol, "transport", None)
+    if transport is None:
+        return None
+    return tls_facts(transport.get_extra_info("ssl_object"))
 
 
 def _ok(request_id: str) -> EiResponse:

@@ -73,7 +73,8 @@ def drop_ven_id(device: OurVen) -> None:
 
     def make(original: Any) -> Any:
         def request(previous: Registration | None) -> OadrCreatePartyRegistration:
-            return replace(original(previous), ven_id=None)
+            made: OadrCreatePartyRegistration = original(previous)
+            return replace(made, ven_id=None)
 
         return request
 

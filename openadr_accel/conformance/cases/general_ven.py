@@ -1,0 +1,375 @@
+"""General, transport and security cases whose device is a VEN: G1_40xx / G0_90xx ``TH_VTN``.
+
+G1_4020 (a VTN serving 2.0a and 2.0b VENs at once) concerns VTNs only. The header checks of the
+catalogue (Host, Content-Length, Content-Type application/xml) are no case of their own: the
+harness VTN checks the headers of every request the VEN makes, and of the VEN's answers to its
+pushes, in every case (:func:`~openadr_accel.conformance.transcript.check_http_headers`): a bad
+header fails whichever case it happens in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from ...model import (
+    METADATA_REPORT_SPECIFIER_ID,
+    OadrCanceledPartyRegistration,
+    OadrCanceledReport,
+    OadrCreatedEvent,
+    OadrCreatedReport,
+    OadrCreatePartyRegistration,
+    OadrCreateReport,
+    OadrPoll,
+    OadrQueryRegistration,
+    OadrRegisteredReport,
+    OadrReportRequest,
+    OadrResponse,
+    OadrUpdatedReport,
+    OptType,
+    ReadingType,
+    ReportSpecifier,
+    SpecifierPayload,
+)
+from ...security.tls import CIPHER_SUITES, OPENSSL_CIPHERS
+from ...vtn.policies import new_id
+from .. import build
+from ..case import Role, Transport, case
+from ..context import VenCaseContext
+from ..transcript import Direction, Exchange, message_name
+from ._ven_steps import answer_to, check_seen
+
+__all__: list[str] = []
+
+_IANA_NAME = {openssl: iana for iana, openssl in CIPHER_SUITES.items()}
+"""The 2.0b cipher suites, by their OpenSSL names."""
+
+_ANSWERS = (
+    OadrResponse,
+    OadrCreatedEvent,
+    OadrCreatedReport,
+    OadrCanceledReport,
+    OadrRegisteredReport,
+    OadrUpdatedReport,
+    OadrCanceledPartyRegistration,
+)
+"""What a VEN sends only to answer a message of the VTN's."""
+
+
+@case(
+    "G1_4010",
+    role=Role.VEN,
+    title=(
+        "security: TLS 1.2 with one of the two 2.0b cipher suites and X.509 client certificates, "
+        "under an event exchange"
+    ),
+)
+async def tls_under_an_event_exchange(ctx: VenCaseContext) -> None:
+    """Over HTTPS, the VEN registers and answers an event (oadrDistributeEvent, queued for its
+    poll or pushed, answered oadrCreatedEvent 200). Every document the VEN sent, its requests and
+    (push) its answers to the harness's POSTs, came over TLS 1.2 with one of the two 2.0b cipher
+    suites (TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_128_CBC_SHA256), and the VEN
+    presented an X.509 certificate on each connection: a client certificate on its requests (the
+    harness fails the case if it is not the VEN's expected one, when the run names it), and
+    (push) a server certificate on its endpoint, which is https and refuses a TLS client that
+    presents no certificate (client certificates are required both ways). The harness's own
+    server accepts whatever the VEN offers that its context admits, so what it records is the
+    VEN's choice. Not applicable when the run has no TLS (the harness VTN serves plain HTTP)."""
+    harness = ctx.harness
+    if urlsplit(harness.url).scheme != "https":
+        ctx.not_applicable(
+            "the run has no TLS: the harness VTN serves plain HTTP (run it with a TLS server "
+            "context, HarnessSecurity(server_ssl=...))"
+        )
+    registration = await harness.registered(timeout=ctx.timeouts.action)
+    address = registration.transport_address or ""
+    if not ctx.pull:
+        check_seen(
+            ctx,
+            urlsplit(address).scheme == "https",
+            "the VEN's push endpoint (its transportAddress) is https",
+            address,
+        )
+    since = harness.mark()
+    event = build.event(ven_id=registration.ven_id, start=ctx.now() + timedelta(minutes=10))
+    event_id = event.ei_event.event_descriptor.event_id
+    await harness.deliver(build.distribution(harness.vtn_id, event))
+    created = await harness.wait_for(
+        OadrCreatedEvent,
+        since=since,
+        where=lambda answer: any(
+            response.qualified_event_id.event_id == event_id for response in answer.event_responses
+        ),
+        what=f"an oadrCreatedEvent for event {event_id}",
+    )
+    codes = [str(response.response_code) for response in created.event_responses]
+    check_seen(
+        ctx,
+        codes == ["200"],
+        "the VEN answered the event with one eventResponse 200 (the event exchange)",
+        codes,
+    )
+    sent = [exchange for exchange in ctx.transcript.exchanges if exchange.direction is Direction.FROM_DEVICE]
+    plain = [_named(exchange) for exchange in sent if exchange.tls is None]
+    check_seen(ctx, not plain, "every document the VEN sent came over TLS", ", ".join(plain))
+    facts = [exchange.tls for exchange in sent if exchange.tls is not None]
+    versions = sorted({str(fact.version) for fact in facts})
+    check_seen(ctx, versions == ["TLSv1.2"], "the VEN's connections use TLS 1.2", ", ".join(versions))
+    ciphers = sorted({str(fact.cipher) for fact in facts})
+    odd = [cipher for cipher in ciphers if cipher not in _IANA_NAME]
+    check_seen(
+        ctx,
+        not odd,
+        "the VEN's connections use a 2.0b cipher suite ("
+        + ", ".join(_IANA_NAME.get(cipher, cipher) for cipher in ciphers)
+        + ")",
+        ", ".join(odd),
+    )
+    requests = [exchange for exchange in sent if exchange.http == "request"]
+    anonymous = [
+        _named(exchange) for exchange in requests if exchange.tls and not exchange.tls.peer_fingerprint
+    ]
+    check_seen(
+        ctx,
+        bool(requests) and not anonymous,
+        "the VEN presented an X.509 client certificate on every connection it made",
+        "none on: " + ", ".join(anonymous) if anonymous else "no request",
+    )
+    seen = sorted({str(exchange.tls.peer_fingerprint) for exchange in requests if exchange.tls})
+    if harness.ven_fingerprint is not None:
+        check_seen(
+            ctx,
+            seen == [harness.ven_fingerprint],
+            f"its client certificate is the VEN's ({harness.ven_fingerprint})",
+            ", ".join(seen),
+        )
+    else:
+        ctx.check(len(seen) == 1, f"the VEN presented one client certificate throughout ({', '.join(seen)})")
+    if not ctx.pull:
+        answers = [exchange for exchange in sent if exchange.http == "response"]
+        unnamed = [
+            _named(exchange) for exchange in answers if exchange.tls and not exchange.tls.peer_fingerprint
+        ]
+        check_seen(
+            ctx,
+            bool(answers) and not unnamed,
+            "the VEN's push endpoint presented an X.509 server certificate",
+            ", ".join(unnamed) or "no push answer",
+        )
+        refused, how = await _refuses_anonymous_client(address)
+        check_seen(
+            ctx,
+            refused,
+            f"the VEN's push endpoint refuses a TLS client that presents no certificate ({how})",
+            how,
+        )
+
+
+@case(
+    "G1_4011",
+    role=Role.VEN,
+    title="empty oadrPoll: nothing queued → oadrResponse 200",
+    rules=(54, 55),
+    transports=(Transport.PULL,),
+)
+async def empty_poll(ctx: VenCaseContext) -> None:
+    """With nothing queued for it, the registered VEN's oadrPoll (naming its venID) is answered
+    with oadrResponse 200; the VEN takes that as "nothing for you": over three more polls it
+    keeps polling, sends nothing in answer to the oadrResponse (no oadrResponse or other answer
+    back), does not register again, and stays registered. Pull only (a push VEN does not poll)."""
+    harness = ctx.harness
+    registration = await harness.registered(timeout=ctx.timeouts.action)
+    ctx.check(harness.queued() == 0, "nothing is queued for the VEN")
+    since = harness.mark()
+    polls: list[OadrPoll] = []
+    for _ in range(3):
+        position = since if not polls else harness.inbox.messages.index(polls[-1], since) + 1
+        polls.append(await harness.wait_for(OadrPoll, since=position, what="another oadrPoll"))
+    check_seen(
+        ctx,
+        all(poll.ven_id == registration.ven_id for poll in polls),
+        f"each oadrPoll names the VEN's venID {registration.ven_id}",
+        sorted({poll.ven_id for poll in polls}),
+    )
+    answers = [answer_to(ctx, poll) for poll in polls]
+    check_seen(
+        ctx,
+        all(
+            isinstance(answer, OadrResponse) and answer.ei_response.response_code == "200"
+            for answer in answers
+        ),
+        "each oadrPoll was answered oadrResponse 200",
+        [message_name(answer) if answer is not None else None for answer in answers],
+    )
+    await asyncio.sleep(0.5)  # what the VEN might send after the last answer
+    later = harness.inbox.messages[since:]
+    echoes = sorted({message_name(message) for message in later if isinstance(message, _ANSWERS)})
+    check_seen(
+        ctx, not echoes, "the VEN sends nothing back in answer to the empty poll's oadrResponse", echoes
+    )
+    again = [
+        message
+        for message in later
+        if isinstance(message, OadrQueryRegistration | OadrCreatePartyRegistration)
+    ]
+    check_seen(
+        ctx,
+        not again,
+        "the VEN does not register again after an empty poll",
+        [message_name(m) for m in again],
+    )
+    await ctx.observe("the VEN stays registered", lambda seen: seen.registration is not None, timeout=0)
+
+
+@case(
+    "G1_4015",
+    role=Role.VEN,
+    title=(
+        "de-queue by oadrPoll: queued oadrDistributeEvent and oadrCreateReport come out one per poll "
+        "and are answered"
+    ),
+    transports=(Transport.PULL,),
+)
+async def dequeue_by_poll(ctx: VenCaseContext) -> None:
+    """The harness queues two messages for the registered VEN at once: an oadrDistributeEvent
+    (one event, oadrResponseRequired always) and an oadrCreateReport (a METADATA request,
+    reportSpecifierID METADATA, which every VEN can take: rule 306). The VEN's polls take them
+    one per poll, in order, until a poll is answered oadrResponse (the queue is empty); the VEN
+    answers each: oadrCreatedEvent 200 with an eventResponse echoing the distribution's requestID,
+    and oadrCreatedReport 200 echoing the oadrCreateReport's requestID. Pull only."""
+    harness = ctx.harness
+    registration = await harness.registered(timeout=ctx.timeouts.action)
+    since = harness.mark()
+    first_poll = len(harness.polls)
+    event = build.event(ven_id=registration.ven_id, start=ctx.now() + timedelta(minutes=10))
+    event_id = event.ei_event.event_descriptor.event_id
+    distribution = build.distribution(harness.vtn_id, event)
+    request = OadrCreateReport(
+        request_id=new_id(),
+        report_requests=(
+            OadrReportRequest(
+                report_request_id=new_id(),
+                report_specifier=ReportSpecifier(
+                    report_specifier_id=METADATA_REPORT_SPECIFIER_ID,
+                    granularity=timedelta(0),
+                    report_back_duration=timedelta(0),
+                    specifier_payloads=(
+                        SpecifierPayload(
+                            r_id=METADATA_REPORT_SPECIFIER_ID, reading_type=ReadingType.NOT_APPLICABLE
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        ven_id=registration.ven_id,
+    )
+    await harness.deliver(distribution, wait=False)
+    await harness.deliver(request, wait=False)
+    ctx.check(harness.queued() == 2, "two messages are queued for the VEN")
+    created = await harness.wait_for(
+        OadrCreatedEvent, since=since, what="an oadrCreatedEvent answering the queued oadrDistributeEvent"
+    )
+    ctx.check(created.ei_response.response_code == "200", "the VEN's oadrCreatedEvent says 200")
+    responses = [
+        (
+            str(response.response_code),
+            response.request_id,
+            response.qualified_event_id.event_id,
+            response.opt_type,
+        )
+        for response in created.event_responses
+    ]
+    check_seen(
+        ctx,
+        len(responses) == 1
+        and responses[0][:3] == ("200", distribution.request_id, event_id)
+        and responses[0][3] in (OptType.OPT_IN, OptType.OPT_OUT),
+        "the VEN answers the event with one eventResponse 200 echoing the distribution's requestID",
+        responses,
+    )
+    report = await harness.wait_for(
+        OadrCreatedReport,
+        since=since,
+        where=lambda answer: answer.ei_response.request_id == request.request_id,
+        what="an oadrCreatedReport answering the queued oadrCreateReport",
+    )
+    check_seen(
+        ctx,
+        report.ei_response.response_code == "200",
+        "the VEN answers the oadrCreateReport with oadrCreatedReport 200 echoing its requestID",
+        report.ei_response.response_code,
+    )
+    await _until(lambda: any(not poll.delivered for poll in harness.polls[first_poll:]), ctx.timeouts.message)
+    polls = harness.polls[first_poll:]
+    delivered = [poll.delivered for poll in polls]
+    empty = delivered.index(False) if False in delivered else len(delivered)
+    check_seen(
+        ctx,
+        delivered[:empty] == [True, True],
+        "the two queued messages came out on two polls, one each, before a poll found the queue empty",
+        delivered,
+    )
+    taken = [
+        exchange.message
+        for exchange in ctx.transcript.exchanges
+        if exchange.direction is Direction.TO_DEVICE and exchange.service == "OadrPoll"
+    ]
+    check_seen(
+        ctx,
+        [name for name in taken if name != "oadrResponse"][:2] == ["oadrDistributeEvent", "oadrCreateReport"],
+        "the polls took the oadrDistributeEvent, then the oadrCreateReport",
+        taken,
+    )
+
+
+def _named(exchange: Exchange) -> str:
+    return f"{exchange.message or 'document'} ({exchange.service} {exchange.http})"
+
+
+async def _until(condition: Callable[[], bool], timeout: float) -> None:
+    """Wait (bounded) until ``condition()`` holds; the checks that follow say what was expected."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+async def _refuses_anonymous_client(address: str) -> tuple[bool, str]:
+    """Whether the TLS endpoint at ``address`` refuses a client that presents no certificate
+    (TLS 1.2, the 2.0b suites, the server's certificate not checked: only its demand for ours
+    is tested); with how the attempt ended."""
+    parts = urlsplit(address)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(OPENSSL_CIPHERS)
+    writer: asyncio.StreamWriter | None = None
+    try:
+        reader, opened = await asyncio.wait_for(
+            asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context), 10
+        )
+        writer = opened
+        path = f"{parts.path.rstrip('/')}/OpenADR2/Simple/2.0b/EiEvent"
+        opened.write(
+            f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/xml\r\n"
+            "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
+        await opened.drain()
+        status = await asyncio.wait_for(reader.readline(), 10)
+    except (ssl.SSLError, ConnectionError, OSError) as exc:
+        return True, f"the handshake failed: {type(exc).__name__}"
+    except TimeoutError:
+        return False, "it neither answered nor closed the connection"
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ssl.SSLError, ConnectionError, OSError):
+                await writer.wait_closed()
+    if not status:
+        return True, "it closed the connection without answering"
+    return False, f"it answered {status.decode('latin-1').strip()!r}"
