@@ -19,6 +19,7 @@ when they cannot be parsed.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -48,20 +49,20 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .overall { font-size: 1.1rem; font-weight: 600; padding: .5rem .75rem; border-radius: 6px; }
 .overall.pass { background: #dafbe1; color: var(--passed); }
 .overall.fail { background: #ffebe9; color: var(--failed); }
-.verdict { display: inline-block; min-width: 9.5em; text-align: center; font-weight: 600;
+.badge { display: inline-block; min-width: 9.5em; text-align: center; font-weight: 600;
            border-radius: 4px; padding: 0 .4em; color: #fff; font-size: .85rem; }
-.verdict-passed { background: var(--passed); }
-.verdict-failed { background: var(--failed); }
-.verdict-error { background: var(--error); }
-.verdict-needs-observation { background: #fff8c5; color: var(--observe); border: 1px solid var(--observe); }
-.verdict-not-applicable, .verdict-skipped { background: #eaeef2; color: var(--grey); }
+.badge-passed { background: var(--passed); }
+.badge-failed { background: var(--failed); }
+.badge-error { background: var(--error); }
+.badge-needs-observation { background: #fff8c5; color: var(--observe); border: 1px solid var(--observe); }
+.badge-not-applicable, .badge-skipped { background: #eaeef2; color: var(--grey); }
 section.case { border: 1px solid #d0d7de; border-left-width: 6px; border-radius: 6px;
                margin: .75rem 0; padding: .25rem .75rem; }
-section.case.verdict-passed { border-left-color: var(--passed); }
-section.case.verdict-failed { border-left-color: var(--failed); }
-section.case.verdict-error { border-left-color: var(--error); }
-section.case.verdict-needs-observation { border-left-color: var(--observe); }
-section.case.verdict-not-applicable, section.case.verdict-skipped { border-left-color: var(--grey); }
+section.case.case-passed { border-left-color: var(--passed); }
+section.case.case-failed { border-left-color: var(--failed); }
+section.case.case-error { border-left-color: var(--error); }
+section.case.case-needs-observation { border-left-color: var(--observe); }
+section.case.case-not-applicable, section.case.case-skipped { border-left-color: var(--grey); }
 section.case > details > summary { cursor: pointer; padding: .4rem 0; font-weight: 600; }
 .case-id, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px; padding: .5rem;
@@ -81,8 +82,8 @@ dl.facts dd { margin: 0; }
 """
 
 
-def _css_class(verdict: Verdict) -> str:
-    return "verdict-" + verdict.value.replace(" ", "-")
+def _css_class(verdict: Verdict, kind: str) -> str:
+    return f"{kind}-" + verdict.value.replace(" ", "-")
 
 
 def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
@@ -97,7 +98,7 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes
 
 
 def _verdict_badge(parent: etree._Element, verdict: Verdict) -> etree._Element:
-    return _add(parent, "span", verdict.value.upper(), class_=f"verdict {_css_class(verdict)}")
+    return _add(parent, "span", verdict.value.upper(), class_=f"badge {_css_class(verdict, 'badge')}")
 
 
 def _anchor(result: CaseResult) -> str:
@@ -215,8 +216,7 @@ def _exchange(parent: etree._Element, exchange: Exchange, index: int) -> None:
 
 
 def _case(main: etree._Element, result: CaseResult) -> None:
-    verdict_class = _css_class(result.verdict)
-    section = _add(main, "section", class_=f"case {verdict_class}", id=_anchor(result))
+    section = _add(main, "section", class_=f"case {_css_class(result.verdict, 'case')}", id=_anchor(result))
     details = _add(section, "details")
     if not result.verdict.is_pass:
         details.set("open", "open")
@@ -237,7 +237,7 @@ def _case(main: etree._Element, result: CaseResult) -> None:
         },
     )
     _add(details, "h3", "How the case goes")
-    _add(details, "p", case.description or "(no description)", class_="description")
+    _add(details, "p", inspect.cleandoc(case.description) or "(no description)", class_="description")
     if result.reason:
         _add(details, "h3", "Reason")
         _add(details, "pre", result.reason, class_="reason")
