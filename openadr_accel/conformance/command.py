@@ -484,7 +484,7 @@ def _execute(options: _Options) -> None:
         _list(selection)
         return
     console = _console()
-    _configure_logging(options.verbose, console)
+    _configure_logging(options.verbose, console, ours=options.ours)
     started = datetime.now(UTC)
     with contextlib.ExitStack() as stack:
         display: RunDisplay = progress_for(len(selection), console, announce_start=not options.ours)
@@ -525,16 +525,22 @@ def _console() -> Console:
     return Console(width=width, highlight=False, soft_wrap=False)
 
 
-def _configure_logging(verbose: bool, console: Console) -> None:
-    handler: logging.Handler = (
-        RichHandler(console=console, show_path=False)
-        if console.is_terminal
-        else logging.StreamHandler(sys.stderr)
-    )
-    if not console.is_terminal:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+def _configure_logging(verbose: bool, console: Console, *, ours: bool) -> None:
+    """Log lines go through the display on a terminal, to standard error elsewhere. Without
+    -v, our own device's warnings are kept quiet (the cases provoke them on purpose)."""
+    handler: logging.Handler
+    if console.is_terminal:
+        handler = RichHandler(console=console, show_path=False)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("openadr_accel").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for device in ("openadr_accel.ven", "openadr_accel.vtn"):
+        logging.getLogger(device).setLevel(
+            logging.DEBUG if verbose else (logging.ERROR if ours else logging.NOTSET)
+        )
 
 
 def _run(runner: Runner, selection: Sequence[Selected], display: RunDisplay) -> tuple[list[CaseResult], bool]:

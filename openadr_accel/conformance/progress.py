@@ -135,11 +135,11 @@ class _LiveView:
         now = time.monotonic()
         parts: list[Table | Text | Bar] = [self.progress.bar]
         if running:
-            table = Table(box=None, show_header=False, padding=(0, 1))
-            table.add_column(no_wrap=True)
-            table.add_column(no_wrap=True)
-            table.add_column(justify="right", no_wrap=True)
-            table.add_column(overflow="ellipsis", no_wrap=True)
+            table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+            table.add_column(no_wrap=True, min_width=len("running"))
+            table.add_column(no_wrap=True, min_width=max(len(selected.case_id) for selected, _ in running))
+            table.add_column(justify="right", no_wrap=True, min_width=5)
+            table.add_column(overflow="ellipsis", no_wrap=True, ratio=1)
             for selected, began in running:
                 table.add_row(
                     Text("running", style="cyan"),
@@ -213,6 +213,7 @@ class LiveProgress:
         line = Text()
         line.append(f"{len(self.results):>{len(str(self.total))}}/{self.total} ")
         line.append_text(verdict_text(result.verdict))
+        line.append(" " * (_WIDEST_VERDICT - len(result.verdict.value)))
         line.append(f" {result.case_id} ({result.transport}) {result.seconds:.1f} s")
         if not result.verdict.is_pass and result.reason:
             line.append(f": {printable(first_line(result.reason))}", style="dim")
