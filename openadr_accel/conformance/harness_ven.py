@@ -31,8 +31,11 @@ Everything the VTN sends (its answers, what it pushes, what polls bring) is reco
 case's transcript and inspected (schema, signature once negotiated, conformance rules, HTTP
 headers of pushes, the HTTP status of answers, and the events compared with the versions seen
 before: a change without a new modificationNumber, a lower modificationNumber, another vtnID);
-each problem lands in the exchange's ``problems`` and fails the case. The harness does not use
-our VEN's session logic: it has to find bugs in our VTN, not share them.
+each problem lands in the exchange's ``problems`` and fails the case. Over HTTPS, each
+exchange from the VTN also records the TLS facts of its connection (``Exchange.tls``: version,
+cipher suite, the certificate the VTN presented: its server certificate on its answers, its
+client certificate on its pushes), for G1_4010. The harness does not use our VEN's session
+logic: it has to find bugs in our VTN, not share them.
 """
 
 from __future__ import annotations
@@ -110,7 +113,16 @@ from ..security.tls import peer_fingerprint
 from ..services import SERVICE_OF
 from .case import CaseFailed
 from .inbox import Inbox
-from .transcript import Direction, Exchange, Transcript, check_http_headers, inspect_document, message_name
+from .transcript import (
+    Direction,
+    Exchange,
+    TlsFacts,
+    Transcript,
+    check_http_headers,
+    inspect_document,
+    message_name,
+    tls_facts,
+)
 
 __all__ = [
     "DEFAULT_VALUES",
@@ -957,6 +969,7 @@ class HarnessVen:
         )
         transport = request.transport
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        exchange.tls = tls_facts(ssl_object)
         if ssl_object is not None and self.vtn_fingerprint is not None:
             seen = peer_fingerprint(ssl_object)
             if seen != self.vtn_fingerprint:
@@ -1016,6 +1029,7 @@ class HarnessVen:
             ) as answer:
                 status = answer.status
                 content_type = answer.content_type
+                tls = _answer_tls(answer)
                 data, too_large = await _read_capped(answer.content, xml.DEFAULT_MAX_BYTES)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise CaseFailed(
@@ -1024,6 +1038,7 @@ class HarnessVen:
         exchange = self._record_from_device(
             data, service.value, "response", status, signature_required=signature_required
         )
+        exchange.tls = tls
         if status != 200:
             exchange.problems.append(
                 f"the VTN answered the POST to {service.value} with HTTP {status}, not 200"
@@ -1200,6 +1215,17 @@ def _data_name(offered: OadrReport | None) -> ReportName | None:
     if not name.startswith(_METADATA_PREFIX):
         return offered.report_name
     return ReportName(name[len(_METADATA_PREFIX) :])
+
+
+def _answer_tls(answer: aiohttp.ClientResponse) -> TlsFacts | None:
+    """The TLS facts of the connection the VTN's answer came over (G1_4010): read while the
+    connection is held (its protocol still knows its transport once the body is read)."""
+    connection = answer.connection
+    protocol = connection.protocol if connection is not None else getattr(answer, "_protocol", None)
+    transport = getattr(protocol, "transport", None)
+    if transport is None:
+        return None
+    return tls_facts(transport.get_extra_info("ssl_object"))
 
 
 async def _read_capped(content: aiohttp.StreamReader, cap: int) -> tuple[bytes, bool]:
