@@ -140,15 +140,21 @@ def test_a_run_against_our_ven_passes_and_writes_both_reports(tmp_path: Path) ->
 
 
 def test_our_ven_over_mutual_tls_with_signatures(tmp_path: Path) -> None:
+    """At 300 times the wall clock, a VEN signing on the wall clock would be minutes stale
+    within a second: our VEN's signatures follow each case's clock."""
     result = run(
         "ven",
         "--device",
         "ours",
-        "--push",
+        "--both",
         "--tls",
         "--sign",
+        "--speed",
+        "300",
+        "--jobs",
+        "2",
         "-c",
-        "N1_0010",
+        "N1_0020",
         "--junit",
         "results.xml",
         "--html",
@@ -156,13 +162,16 @@ def test_our_ven_over_mutual_tls_with_signatures(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    properties = {
-        prop.get("name"): prop.get("value") for prop in junit(tmp_path / "results.xml").iter("property")
-    }
+    root = junit(tmp_path / "results.xml")
+    assert [case.get("name") for case in root.iter("testcase")] == ["N1_0020_TH_VTN", "N0_5020_TH_VTN"]
+    properties = {prop.get("name"): prop.get("value") for prop in root.iter("property")}
     assert properties["TLS"] == "mutual TLS (a throwaway test PKI)"
     assert properties["XML signatures"] == "yes"
-    assert properties["transport"] == "push"
-    assert "ds:Signature" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert properties["transport"] == "pull and push"
+    assert properties["clock speed"] == "300x"
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "ds:Signature" in report
+    assert "TLSv1.2, ECDHE-ECDSA-AES128-SHA256" in report  # what each of the device's documents came over
 
 
 def test_a_run_against_our_vtn(tmp_path: Path) -> None:

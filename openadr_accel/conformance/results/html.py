@@ -183,6 +183,17 @@ def _index(body: etree._Element, results: Sequence[CaseResult]) -> None:
         _add(row, "td", first_line(result.reason))
 
 
+def _tls(exchange: Exchange) -> dict[str, str]:
+    facts = exchange.tls
+    if facts is None:
+        return {}
+    certificate = facts.peer_fingerprint or "none presented"
+    return {
+        "TLS": f"{facts.version or '?'}, {facts.cipher or '?'}",
+        "device certificate": certificate,
+    }
+
+
 def _exchange(parent: etree._Element, exchange: Exchange, index: int) -> None:
     direction = "from-device" if exchange.direction is Direction.FROM_DEVICE else "to-device"
     classes = f"exchange {direction}" + (" has-problems" if exchange.problems else "")
@@ -206,6 +217,7 @@ def _exchange(parent: etree._Element, exchange: Exchange, index: int) -> None:
             "HTTP": exchange.http + status,
             "message type": exchange.message or "(unreadable document)",
             "size": f"{len(exchange.body)} bytes",
+            **_tls(exchange),
         },
     )
     if exchange.problems:
