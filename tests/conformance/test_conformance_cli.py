@@ -187,6 +187,60 @@ def test_a_run_against_our_vtn(tmp_path: Path) -> None:
     assert (result.returncode == 0) is verdicts_ok, result.stdout + result.stderr
 
 
+EXTRA_VTN_CASE = """
+import sys
+
+from openadr_accel.conformance import cases
+from openadr_accel.conformance.case import Role, case
+
+
+@case("G1_4999", role=Role.VTN, title="the harness VEN registers with the VTN and polls it")
+async def body(ctx):
+    \"\"\"A case of this test's own: registration, reports, an empty queue.\"\"\"
+    registration = await ctx.harness.registered()
+    ctx.check(bool(registration.ven_id), "the VTN gave the harness VEN a venID")
+
+
+from openadr_accel.cli import main
+
+main(sys.argv[1:], prog_name="openadr-accel")
+"""
+
+
+def test_our_vtn_per_case_over_tls_with_signatures(tmp_path: Path) -> None:
+    """``conformance vtn --device ours`` with a case of the test's own (registered before the
+    command line runs, in the same process), in both transports."""
+    script = tmp_path / "with_case.py"
+    script.write_text(EXTRA_VTN_CASE)
+    arguments = ["vtn", "--device", "ours", "--both", "--tls", "--sign", "-c", "G1_4999"]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "conformance",
+            *arguments,
+            "--junit",
+            "results.xml",
+            "--html",
+            "report.html",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = junit(tmp_path / "results.xml")
+    assert [case.get("name") for case in root.iter("testcase")] == ["G1_4999_TH_VEN", "G0_9999_TH_VEN"]
+    assert root.get("failures") == "0"
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "our own VTN" in report
+    assert "the VTN gave the harness VEN a venID" in report
+    assert "ds:Signature" in report
+
+
 # -- external devices -------------------------------------------------------------------------------
 
 
