@@ -500,12 +500,17 @@ def _execute(options: _Options) -> None:
         settings=options.settings,
     )
     print_results(results, info, console)
-    if options.junit is not None:
-        write_junit(options.junit, results, info)
-        console.print(f"JUnit XML: {options.junit}", highlight=False, markup=False)
-    if options.html is not None:
-        write_html(options.html, results, info)
-        console.print(f"HTML report: {options.html}", highlight=False, markup=False)
+    for path, write, what in (
+        (options.junit, write_junit, "JUnit XML"),
+        (options.html, write_html, "HTML report"),
+    ):
+        if path is None:
+            continue
+        try:
+            write(path, results, info)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the {what} to {path}: {exc.strerror or exc}") from exc
+        console.print(f"{what}: {path}", highlight=False, markup=False)
     if interrupted:
         sys.exit(EXIT_INTERRUPTED)
     if any(not result.verdict.is_pass and result.verdict not in options.tolerate for result in results):
