@@ -294,7 +294,8 @@ class HarnessVtn:
         """
         if registration.pull:
             raise CaseFailed("a pull VEN cannot be pushed to")
-        return await self._push(payload, registration)
+        signed = self.signer is not None and registration.xml_signature  # as while it stood
+        return await self._push(payload, registration, signed=signed)
 
     def queued(self) -> int:
         """How many messages wait for the VEN's polls."""
@@ -317,6 +318,9 @@ class HarnessVtn:
             if seen != self.ven_fingerprint:
                 exchange.problems.append(f"the TLS client certificate {seen} is not the VEN's")
         message = exchange.payload
+        # The answer to a message that ends the registration (the VEN's cancellation, or its
+        # confirmation of ours) is signed still, as the message was.
+        signed = self._signs()
         answer: Payload | _RawDocument
         if message is None:
             answer = _response(ResponseCode.INVALID_DATA, "", "the document cannot be read", None)
@@ -324,7 +328,7 @@ class HarnessVtn:
             self.inbox.add(message)
             self._follow(message)
             answer = self._answer(message)
-        data = answer.body if isinstance(answer, _RawDocument) else self._encode(answer)
+        data = answer.body if isinstance(answer, _RawDocument) else self._encode(answer, signed=signed)
         self._record_to_device(data, service, "response", 200)
         return web.Response(body=data, content_type=_XML)
 
@@ -471,9 +475,13 @@ class HarnessVtn:
 
     # -- pushing -----------------------------------------------------------------------------------
 
-    async def _push(self, payload: Payload, registration: HarnessRegistration) -> Payload | None:
+    async def _push(
+        self, payload: Payload, registration: HarnessRegistration, *, signed: bool = False
+    ) -> Payload | None:
         service = PUSH_SERVICE_OF.get(type(payload), ServiceName.EI_REGISTER_PARTY)
-        return await self._post(registration, service, self._encode(payload), signed_already=True)
+        return await self._post(
+            registration, service, self._encode(payload, signed=signed), signed_already=True
+        )
 
     async def _post(
         self, registration: HarnessRegistration, service: ServiceName, body: bytes, *, signed_already: bool
@@ -513,11 +521,12 @@ class HarnessVtn:
     def _signs(self) -> bool:
         return self.signer is not None and self.registration is not None and self.registration.xml_signature
 
-    def _encode(self, payload: Payload | _RawDocument) -> bytes:
+    def _encode(self, payload: Payload | _RawDocument, *, signed: bool = False) -> bytes:
+        """The document for ``payload``, signed when signatures are in force (or ``signed``)."""
         if isinstance(payload, _RawDocument):
             return payload.body
         data = xml.serialize(payload)
-        if self._signs():
+        if signed or self._signs():
             assert self.signer is not None
             data = self.signer.sign(data)
         return data

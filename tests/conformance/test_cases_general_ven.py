@@ -35,6 +35,7 @@ from openadr_accel.model import (
 )
 from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven
 from openadr_accel.security.certificates import fingerprint
+from openadr_accel.security.signature import Signer
 from openadr_accel.security.tls import OPENSSL_CIPHERS, ven_ssl_context, vtn_ssl_context
 from openadr_accel.ven.session import Reply
 
@@ -429,3 +430,35 @@ async def test_our_ven_pushed_to_answers_with_good_headers() -> None:
     ]
     assert answers
     assert all(not exchange.problems for exchange in answers)
+
+
+# -- XML signatures -----------------------------------------------------------------------------------
+
+
+@TRANSPORTS
+async def test_cancellations_pass_with_xml_signatures(pki: TestPKI, transport: Transport) -> None:
+    """With oadrXmlSignature negotiated, the harness's answer to the message that ends a
+    registration is signed still (our VEN refuses an unsigned one): N1_0030, N1_0040 and N1_0080
+    pass. The run's clock is the wall clock: the VEN's signer stamps ReplayProtect with it."""
+    tls = Tls(pki, KeyType.RSA)
+    vtn, ven = pki.vtn(KeyType.RSA), pki.ven("dut", KeyType.RSA)
+    settings = RunSettings(
+        speed=1,
+        timeouts=FAST.timeouts,
+        case_seconds=FAST.case_seconds,
+        jobs=FAST.jobs,
+        security=HarnessSecurity(
+            server_ssl=tls.harness_server(),
+            client_ssl=tls.harness_pusher(),
+            device_fingerprint=tls.ven_fingerprint,
+            signer=Signer(vtn.certificate, vtn.key),
+        ),
+    )
+    factory = tls.ven(signer=Signer(ven.certificate, ven.key))
+    results = await VenRunner(factory, settings).run(
+        [selected(number, transport) for number in ("N1_0030", "N1_0040", "N1_0080")]
+    )
+    for result in results:
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+        signed = [exchange for exchange in result.exchanges if b"Signature" in exchange.body]
+        assert len(signed) >= 4, result.case_id
