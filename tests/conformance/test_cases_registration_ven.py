@@ -10,10 +10,17 @@ import pytest
 from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.case import Case, CaseRegistry, CaseResult, Role, Selected, Transport, Verdict
+from openadr_accel.conformance.cases.registration_ven import vtn_cancels_registration
+from openadr_accel.conformance.context import VenCaseContext
+from openadr_accel.conformance.harness_vtn import _RawDocument
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
 from openadr_accel.conformance.runner import VenRunner
-from openadr_accel.model import OadrCancelPartyRegistration, OadrCreatePartyRegistration
+from openadr_accel.model import (
+    OadrCanceledPartyRegistration,
+    OadrCancelPartyRegistration,
+    OadrCreatePartyRegistration,
+)
 from openadr_accel.ven.session import Reply
 from openadr_accel.ven.store import Registration
 
@@ -191,3 +198,33 @@ async def test_n1_0050_fails_when_the_ven_does_not_register_again(transport: Tra
     result = await run_one(BrokenVenFactory(ignore_reregistration_requests), "N1_0050", transport)
     assert result.verdict is Verdict.FAILED, result.reason
     assert "did not send an oadrCreatePartyRegistration after the request" in result.reason
+
+
+# -- a bug of our VEN ---------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "VenSession.poll runs a reply's follow-up (here: forgetting the registration the VTN "
+        "cancelled) only if delivering the answer raised nothing: when the VTN's answer to the "
+        "VEN's oadrCanceledPartyRegistration 200 cannot be read (an empty body, a dropped "
+        "connection), the VEN keeps the cancelled registration and goes on polling under it "
+        "(against a VTN that then answers 463 it registers again, undoing the cancellation). "
+        "2.0b: the registration ended when the VEN confirmed the VTN's cancellation."
+    ),
+)
+async def test_our_ven_ends_a_cancelled_registration_even_if_the_ack_of_its_confirmation_is_lost() -> None:
+    async def body(ctx: VenCaseContext) -> None:
+        def unreadable(message: Any) -> Any:
+            return _RawDocument(b"")  # an empty HTTP 200 body
+
+        ctx.harness.answer_with[OadrCanceledPartyRegistration] = unreadable
+        await vtn_cancels_registration(ctx)
+
+    registry = CaseRegistry()
+    registry.add(Case(number="N1_0040", role=Role.VEN, title="N1_0040, the ack lost", body=body))
+    [result] = await VenRunner(OurVenFactory(), FAST).run(
+        [Selected(registry.get("N1_0040", Role.VEN), Transport.PULL)]
+    )
+    assert result.verdict is Verdict.PASSED, result.reason
