@@ -30,6 +30,7 @@ from openadr_accel.conformance.build import MARKET_CONTEXT
 from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
 from openadr_accel.conformance.cases import events_2a_observed_ven as module
 from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.devices import OptRequest
 from openadr_accel.conformance.harness_vtn import HarnessVtn
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
 from openadr_accel.conformance.runner import RunSettings, VenRunner
@@ -403,6 +404,72 @@ async def test_a_ven_that_gives_up_when_its_answer_is_refused_fails_0310() -> No
 
     results = await run(Tweaked(gives_up), ["A_E1_0310"])
     assert_all_fail(results, ["A_E1_0310"])
+
+
+# -- an external device: nothing can be seen of it ---------------------------------------------------
+
+
+class Blind:
+    """Our VEN as an external device would be: driven the same way (a perfect operator), but
+    nothing of it can be seen, so that a person must make every observation."""
+
+    name = "unobservable VEN"
+
+    def __init__(self, device: OurVen) -> None:
+        self.device = device
+
+    def observer(self) -> None:
+        return None
+
+    async def begin_registration(self) -> None:
+        await self.device.begin_registration()
+
+    async def cancel_registration(self) -> None:
+        await self.device.cancel_registration()
+
+    async def register_again(self, *, keep_registration_id: bool) -> None:
+        await self.device.register_again(keep_registration_id=keep_registration_id)
+
+    async def request_events(self) -> None:
+        await self.device.request_events()
+
+    async def create_opt(self, request: OptRequest) -> None:
+        await self.device.create_opt(request)
+
+    async def cancel_opt(self, opt_id: str) -> None:
+        await self.device.cancel_opt(opt_id)
+
+
+class BlindFactory:
+    shared_harness = False
+
+    @contextlib.asynccontextmanager
+    async def attach(
+        self, selected: Selected, harness: HarnessVtn, clock: CompressedClock
+    ) -> AsyncIterator[Blind]:
+        async with OurVenFactory().attach(selected, harness, clock) as device:
+            yield Blind(device)
+
+
+async def test_against_a_device_that_cannot_be_observed_the_cases_need_observation() -> None:
+    """Where nothing of the VEN can be seen, what a tester watches is left to a person: a case
+    whose checks all hold needs observation, never passes; a check that fails still fails."""
+    numbers = ("A_E1_0210", "A_E1_0240", "A_E1_0260", "A_E1_0280", "A_E1_0300", "A_E1_0370", "A_E1_0390")
+    results = await VenRunner(BlindFactory(), SETTINGS).run(
+        [selected(number, Transport.PULL) for number in numbers]
+    )
+    by_number = {result.case.number: result for result in results}
+    for number in numbers:
+        result = by_number[number]
+        if number == "A_E1_0300":  # our VEN's bug is in what it answers, which the harness sees
+            assert result.verdict is Verdict.FAILED, result.reason
+            continue
+        assert result.verdict is Verdict.NEEDS_OBSERVATION, (result.case_id, result.verdict, result.reason)
+        assert result.observations, result.case_id
+        assert result.checks, result.case_id
+    assert any("starts" in line for line in by_number["A_E1_0210"].observations)
+    assert any("stops" in line for line in by_number["A_E1_0240"].observations)
+    assert any("opted out" in line for line in by_number["A_E1_0280"].observations)
 
 
 # -- positive controls: the cases our VEN fails pass against a VEN without its bugs -----------------

@@ -447,12 +447,19 @@ async def _see(
     latest: datetime,
     values: Sequence[Decimal | None] | None = None,
     index: int = 0,
+    due: datetime | None = None,
 ) -> Call | None:
     """Observe the VEN's ``index``-th ``name`` moment of ``item`` between ``earliest`` and
     ``latest`` (with ``values`` when given). Our VEN: waits for the journal's call, and fails at
     once, saying when and with what, if it came outside the span or with other values; returns
-    the call. An external device: ``what`` is left to a person (returns None)."""
+    the call. An external device: ``what`` is left to a person, and the case waits until the
+    moment is ``due`` (default ``latest``), so that it moves on in step with what the person
+    watches (returns None)."""
     found: list[Call] = []
+    if not ctx.observable:
+        await ctx.observe(what, lambda view: True)
+        await _sleep_until(ctx, due or latest)
+        return None
 
     def holds(view: VenView) -> bool:
         calls = view.called(name, _id(item))
@@ -486,7 +493,7 @@ async def _see_at(
     with_values = f" with {_shown(values)}" if values is not None else ""
     what = f"the VEN {verb} {_label(item)} at {_hm(at)} (-30 s/+2 min){with_values}"
     return await _see(
-        ctx, what, name, item, earliest=at - EARLY, latest=at + LATE, values=values, index=index
+        ctx, what, name, item, earliest=at - EARLY, latest=at + LATE, values=values, index=index, due=at
     )
 
 
