@@ -8,7 +8,7 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -98,11 +98,17 @@ def take_empty_polls_for_a_lost_registration(device: OurVen) -> None:
     session.answer = answer  # type: ignore[method-assign]
 
 
+def poll_too_fast(device: OurVen) -> None:
+    """Polls every 0.2 s whatever the VTN asked for."""
+    device.ven._poll_interval = lambda: timedelta(seconds=0.2)  # type: ignore[method-assign]
+
+
 @pytest.mark.parametrize(
     ("breaks", "words"),
     [
         (answer_empty_polls_back, "sends nothing back in answer to the empty poll's oadrResponse"),
         (take_empty_polls_for_a_lost_registration, "does not register again after an empty poll"),
+        (poll_too_fast, "polls again in about 1 s, not sooner (seen: 0.2"),
     ],
 )
 async def test_g1_4011_fails_against_a_ven_that_mistakes_an_empty_poll(breaks: Any, words: str) -> None:

@@ -40,8 +40,9 @@ from ...vtn.policies import new_id
 from .. import build
 from ..case import Role, Transport, case
 from ..context import VenCaseContext
+from ..harness_vtn import idle_poll_gaps
 from ..transcript import Direction, Exchange, message_name
-from ._ven_steps import answer_to, check_seen
+from ._ven_steps import answer_to, check_seen, poll_seconds
 
 __all__: list[str] = []
 
@@ -179,8 +180,9 @@ async def tls_under_an_event_exchange(ctx: VenCaseContext) -> None:
 async def empty_poll(ctx: VenCaseContext) -> None:
     """With nothing queued for it, the registered VEN's oadrPoll (naming its venID) is answered
     with oadrResponse 200; the VEN takes that as "nothing for you": over three more polls it
-    keeps polling, sends nothing in answer to the oadrResponse (no oadrResponse or other answer
-    back), does not register again, and stays registered. Pull only (a push VEN does not poll)."""
+    keeps polling, no faster than the oadrRequestedOadrPollFreq and not much slower (rules 54
+    and 55), sends nothing in answer to the oadrResponse (no oadrResponse or other answer back),
+    does not register again, and stays registered. Pull only (a push VEN does not poll)."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
     ctx.check(harness.queued() == 0, "nothing is queued for the VEN")
@@ -222,6 +224,14 @@ async def empty_poll(ctx: VenCaseContext) -> None:
         "the VEN does not register again after an empty poll",
         [message_name(m) for m in again],
     )
+    gaps = idle_poll_gaps(harness.polls)[-2:]
+    interval = poll_seconds(ctx)
+    check_seen(
+        ctx,
+        len(gaps) == 2 and all(interval * 0.9 <= gap <= interval * 3 + 1 for gap in gaps),
+        f"after an empty poll the VEN polls again in about {interval:g} s, not sooner",
+        ", ".join(f"{gap:.2f} s" for gap in gaps),
+    )
     await ctx.observe("the VEN stays registered", lambda seen: seen.registration is not None, timeout=0)
 
 
@@ -232,6 +242,7 @@ async def empty_poll(ctx: VenCaseContext) -> None:
         "de-queue by oadrPoll: queued oadrDistributeEvent and oadrCreateReport come out one per poll "
         "and are answered"
     ),
+    rules=(306,),
     transports=(Transport.PULL,),
 )
 async def dequeue_by_poll(ctx: VenCaseContext) -> None:
