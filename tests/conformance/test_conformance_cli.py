@@ -281,7 +281,7 @@ def test_an_external_ven_that_connects_passes(tmp_path: Path, started: list[subp
     """Our VEN's own command line plays the external VEN, configured with the harness's address."""
     port = free_port()
     harness = subprocess.Popen(
-        [*COMMAND, "ven", "-c", "N1_0020", "--port", str(port), "--action-timeout", "30", "--timeout", "15"],
+        [*COMMAND, "ven", "-c", "N1_0010", "--port", str(port), "--action-timeout", "30", "--timeout", "15"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
