@@ -16,6 +16,7 @@ as one.
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -168,7 +169,7 @@ class Case:
     @property
     def description(self) -> str:
         """The script's docstring: how the case goes about its checks."""
-        return (self.body.__doc__ or "").strip()
+        return inspect.cleandoc(self.body.__doc__ or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,7 @@ class Selected:
 
     @property
     def case_id(self) -> str:
+        """The full identifier in this transport (``N0_5010_TH_VTN``)."""
         return self.case.case_id(self.transport)
 
 

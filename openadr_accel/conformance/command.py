@@ -68,7 +68,6 @@ if TYPE_CHECKING:
     import ssl
 
     from .harness_vtn import HarnessVtn
-    from .our_ven import OurVen
     from .runner import HarnessSecurity, Runner, RunSettings, VenRunner, VtnRunner
 
 __all__ = ["conformance"]
@@ -694,45 +693,20 @@ class _TestPki:
         self.ven = _Pair(issued[KeyType.ECC], pki.ca_bundle)
 
 
-class _OurVenOnTheCaseClock:
-    """Our VEN with TLS, and its signer re-made on each case's clock: its ReplayProtect
-    timestamps must follow the compressed clock the harness checks them against."""
-
-    shared_harness = False
-
-    def __init__(self, pki: _TestPki, *, sign: bool) -> None:
-        self.pki = pki
-        self.signer = pki.ven.signer() if sign else None
-        self.client_ssl = pki.ven.client()
-        self.push_ssl = pki.ven.server()
-
-    def attach(
-        self, selected: Selected, harness: HarnessVtn, clock: CompressedClock
-    ) -> contextlib.AbstractAsyncContextManager[OurVen]:
-        from .our_ven import OurVenFactory  # noqa: PLC0415
-
-        signer = (
-            None if self.signer is None else Signer(self.signer.certificate, self.signer.key, clock=clock)
-        )
-        factory = OurVenFactory(
-            client_ssl=self.client_ssl,
-            push_ssl=self.push_ssl,
-            signer=signer,
-            vtn_fingerprint=self.pki.vtn.fingerprint,
-        )
-        return factory.attach(selected, harness, clock)
-
-
 def _our_ven_runner(options: _Options, display: RunDisplay, pki: _TestPki | None) -> VenRunner:
     from .our_ven import OurVenFactory  # noqa: PLC0415 (our VEN: only when it is the device)
     from .runner import HarnessSecurity, VenRunner  # noqa: PLC0415
 
-    factory: OurVenFactory | _OurVenOnTheCaseClock
     if pki is None:
         factory = OurVenFactory()
         security = HarnessSecurity()
     else:
-        factory = _OurVenOnTheCaseClock(pki, sign=options.sign)
+        factory = OurVenFactory(
+            client_ssl=pki.ven.client(),
+            push_ssl=pki.ven.server(),
+            signer=pki.ven.signer() if options.sign else None,
+            vtn_fingerprint=pki.vtn.fingerprint,
+        )
         security = HarnessSecurity(
             server_ssl=pki.vtn.server(),
             client_ssl=pki.vtn.client(),
