@@ -177,18 +177,19 @@ async def optional_elements(ctx: VenCaseContext) -> None:
     """The harness distributes an event carrying every optional element an event has:
     modificationDateTime, modificationReason, priority, testEvent ``false`` and vtnComment in its
     descriptor; a randomization window (tolerance/startafter), x-eiNotification, x-eiRampUp and
-    x-eiRecovery in its active period; a signal with its own eiTarget, itemBase (kW) and
-    currentValue; an eiTarget naming the venID and a resource; an eiEventBaseline. Optional
-    elements are never a reason to refuse: the VEN must answer one eventResponse 200 echoing the
-    requestID, and a tester confirms the VEN keeps every element (our VEN: the event it stores
-    equals the one sent)."""
+    x-eiRecovery in its active period; a SIMPLE signal (every VEN supports it) with its own
+    eiTarget and currentValue; an eiTarget naming the venID and a resource; an eiEventBaseline
+    in kW (a signal's itemBase is covered by E1_1020 and E1_1025). Optional elements are never a
+    reason to refuse: the VEN must answer one eventResponse 200 echoing the requestID, and a
+    tester confirms the VEN keeps every element (our VEN: the event it stores equals the one
+    sent)."""
     await registered(ctx)
     ven_id = ctx.harness.ven_id
     start = ahead(ctx, 30)
     base = event(
         ven_id=ven_id,
         start=start,
-        signals=[dispatch("6", "4")],
+        signals=[simple(1, 2)],
         priority=3,
         vtn_comment="every optional element of an event",
         target=EiTarget(ven_ids=(ven_id,), resource_ids=("TH-RESOURCE-1",)),

@@ -451,15 +451,15 @@ async def dispatch_event(ctx: VenCaseContext) -> None:
 
 @case("E1_1027", role=Role.VEN, title="event with an eiEventBaseline")
 async def baseline_event(ctx: VenCaseContext) -> None:
-    """The harness distributes an event whose LOAD_DISPATCH setpoints come with an
-    eiEventBaseline (the expected load without the event: two one-minute intervals in kW, its
-    own baselineID and baselineName, covering the active period). The VEN must accept the
-    event: one eventResponse 200 echoing the requestID (the baseline is information, never a
-    reason to refuse); a tester confirms the VEN keeps the baseline (our VEN: the stored event
-    carries the baseline exactly as sent)."""
+    """The harness distributes a SIMPLE event (levels 2 then 1, one minute each; SIMPLE so that
+    every VEN supports it) with an eiEventBaseline: the expected load without the event, two
+    one-minute intervals in kW with its own baselineID and baselineName, covering the active
+    period. The VEN must accept the event: one eventResponse 200 echoing the requestID (the
+    baseline is information, never a reason to refuse); a tester confirms the VEN keeps the
+    baseline (our VEN: the stored event carries the baseline exactly as sent)."""
     await registered(ctx)
     start = ahead(ctx, 5)
-    item = event(ven_id=ctx.harness.ven_id, start=start, signals=[dispatch("4", "3")])
+    item = event(ven_id=ctx.harness.ven_id, start=start, signals=[simple(2, 1)])
     baseline = expected_load(start)
     item = replace(item, ei_event=replace(item.ei_event, baseline=baseline))
     sent = await distribute(ctx, item)
