@@ -1,0 +1,675 @@
+"""The report cases whose device is a VTN (openadr_accel.conformance.cases.reports_vtn), run against
+our own VTN over loopback (a real SQLite file, real sockets, the run's clock 60 times faster):
+every case passes in both transports, or is not applicable where its docstring says why it cannot
+apply to our VTN (R1_3070-3120: our VTN offers no report of its own); each fails against a VTN
+that breaks what it checks (a device that builds a wrong request or drops an action, a VTN whose
+answers are tampered with, a VTN configured to offer reports it refuses).
+
+The roles-swapped cases (the VTN reports) also run against :class:`ServingVtn`: our VTN extended,
+for these tests only, to serve the reports it offers, so that those cases are seen to pass as well
+as to fail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import pytest
+
+from openadr_accel import xml
+from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
+from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
+from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.devices import ReportSpec
+from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory, VtnView
+from openadr_accel.conformance.runner import RunSettings, VtnRunner
+from openadr_accel.errors import OpenADRError
+from openadr_accel.model import (
+    UNSOLICITED_REPORT_REQUEST_ID,
+    EiResponse,
+    OadrCanceledReport,
+    OadrCancelReport,
+    OadrCreatedReport,
+    OadrCreateReport,
+    OadrPayloadResourceStatus,
+    OadrRegisteredReport,
+    OadrReport,
+    OadrReportDescription,
+    OadrReportPayload,
+    OadrReportRequest,
+    OadrResponse,
+    OadrSamplingRate,
+    OadrUpdatedReport,
+    OadrUpdateReport,
+    Payload,
+    PayloadFloat,
+    PowerAttributes,
+    PowerReal,
+    ReadingType,
+    ReportInterval,
+    ReportName,
+    ReportType,
+    ResponseCode,
+)
+from openadr_accel.services import PUSH_SERVICE_OF
+from openadr_accel.vtn.handlers import Peer
+from openadr_accel.vtn.policies import new_id
+
+FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
+SHORT = RunSettings(speed=60, timeouts=Timeouts(message=3, action=3), case_seconds=60, jobs=4)
+"""For runs where a message must fail to come: the wait for it is short."""
+
+TRANSPORTS = [Transport.PULL, Transport.PUSH]
+REPORT_CASES = [found.number for found in REGISTRY if found.role is Role.VTN and found.group.value == "R"]
+SWAPPED = ["R1_3070", "R1_3080", "R1_3090", "R1_3100", "R1_3110", "R1_3120"]
+"""The VTN reports: not applicable to our VTN, which offers no report of its own."""
+
+REFUSAL_IGNORED = (
+    "our VTN ignores the responseCode of an oadrCreatedReport: a report request the VEN refused with 452"
+    " stays 'requested' (an open state, vtn/report_requests.OPEN_STATES), so the VTN still takes an"
+    " oadrUpdateReport for it with 200 instead of refusing it (rule 304: not an outstanding request)"
+)
+
+
+def selected(number: str, transport: Transport) -> Selected:
+    return Selected(REGISTRY.get(number, Role.VTN), transport)
+
+
+async def run_one(
+    factory: OurVtnFactory, number: str, transport: Transport, settings: RunSettings = FAST
+) -> CaseResult:
+    [result] = await VtnRunner(factory, settings).run([selected(number, transport)])
+    return result
+
+
+def failed(result: CaseResult, *needles: str) -> None:
+    """The case failed, for one of the reasons given."""
+    assert result.verdict is Verdict.FAILED, (result.case_id, result.verdict, result.reason)
+    assert any(needle in result.reason for needle in needles), result.reason
+
+
+# -- what is registered -------------------------------------------------------------------------------
+
+
+def test_every_report_case_of_the_catalogue_is_there_for_a_vtn() -> None:
+    expected = {
+        "R1_3010", "R1_3020", "R1_3025", "R1_3027", "R1_3030", "R1_3040", "R1_3045", "R1_3050", "R1_3060",
+        *SWAPPED, "R1_3130", "R1_3140", "R1_3150", "R1_3160", "R1_3170", "R1_3180", "R1_3190",
+    }  # fmt: skip
+    assert set(REPORT_CASES) == expected
+    for number in expected:
+        found = REGISTRY.get(number, Role.VTN)
+        assert len(found.description) > 100, number
+        assert found.transports == (Transport.PULL, Transport.PUSH), number
+        assert found.case_id(Transport.PUSH) == f"R0_{int(number[3:]) + 5000:04d}_TH_VEN"
+
+
+# -- against our own VTN ------------------------------------------------------------------------------
+
+
+def _our_vtn_params() -> list[Any]:
+    params = []
+    for number in REPORT_CASES:
+        for transport in TRANSPORTS:
+            marks = [pytest.mark.xfail(strict=True, reason=REFUSAL_IGNORED)] if number == "R1_3190" else []
+            params.append(pytest.param(number, transport, marks=marks, id=f"{number}-{transport.value}"))
+    return params
+
+
+@pytest.mark.parametrize(("number", "transport"), _our_vtn_params())
+async def test_report_case_against_our_vtn(number: str, transport: Transport) -> None:
+    result = await run_one(OurVtnFactory(), number, transport)
+    if number in SWAPPED:
+        assert result.verdict is Verdict.NOT_APPLICABLE, (result.verdict, result.reason)
+        assert "offers no report" in result.reason
+        return
+    assert result.verdict is Verdict.PASSED, result.reason
+    assert result.checks, result.case_id
+    assert any("VTN keeps" in check or "VTN takes" in check for check in result.checks), result.checks
+
+
+async def test_the_refused_request_is_the_only_failure_of_r1_3190() -> None:
+    """R1_3190 fails against our VTN (the xfail above) only at its last step: the VTN refuses
+    requests for reports it does not offer (the first half) as it must."""
+    result = await run_one(OurVtnFactory(), "R1_3190", Transport.PULL)
+    failed(result, "the VEN refused with 452")
+    assert "it answered oadrUpdatedReport 200" in result.reason
+    assert any("unknown reportSpecifierID with 452" in check for check in result.checks), result.checks
+    assert any("acknowledges the harness's oadrCreatedReport with 200" in c for c in result.checks)
+
+
+# -- VTNs that break the rules ----------------------------------------------------------------------
+
+
+class Altered(OurVtnFactory):
+    """Our VTN as a device of class ``device`` (a subclass of OurVtn, or any wrapper made from
+    one), with ``patch`` applied to it once it runs."""
+
+    def __init__(
+        self,
+        device: Callable[[OurVtn], Any] | None = None,
+        patch: Callable[[OurVtn], None] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.make = device
+        self.patch = patch
+
+    def attach(self, selected: Selected, clock: CompressedClock) -> AbstractAsyncContextManager[Any]:
+        return self._altered(selected, clock)
+
+    @asynccontextmanager
+    async def _altered(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[Any]:
+        async with super().attach(selected, clock) as ours:
+            if self.patch is not None:
+                self.patch(ours)
+            yield ours if self.make is None else self.make(ours)
+
+
+def of(cls: type[OurVtn]) -> Callable[[OurVtn], OurVtn]:
+    return lambda ours: cls(ours.vtn, ours.url, ours.journal)
+
+
+Route = Callable[[Any, Peer], Awaitable[Payload]]
+
+
+def reroute(kind: type[Payload], wrap: Callable[[Route], Route]) -> Callable[[OurVtn], None]:
+    """A patch: the VTN's handling of ``kind`` replaced by ``wrap(original)``."""
+
+    def patch(device: OurVtn) -> None:
+        routes = device.vtn.dispatcher._routes
+        routes[kind] = wrap(routes[kind])
+
+    return patch
+
+
+class CoarseVtn(OurVtn):
+    """Requests reports at twice the granularity asked for."""
+
+    async def request_report(self, spec: ReportSpec) -> None:
+        await super().request_report(replace(spec, granularity=spec.granularity * 2))
+
+
+class PartialVtn(OurVtn):
+    """Requests one data point fewer than asked for."""
+
+    async def request_report(self, spec: ReportSpec) -> None:
+        offered = next(
+            report
+            for report in await self.vtn.reports.capabilities(spec.ven_id)
+            if report.report_specifier_id == spec.report_specifier_id
+        )
+        r_ids = list(spec.r_ids) if spec.r_ids is not None else [d.r_id for d in offered.descriptions]
+        await super().request_report(replace(spec, r_ids=r_ids[:-1] or r_ids))
+
+
+class TimelessVtn(OurVtn):
+    """Forgets the reportInterval of its requests."""
+
+    async def request_report(self, spec: ReportSpec) -> None:
+        await super().request_report(replace(spec, start=None, duration=None))
+
+
+class DeafVtn(OurVtn):
+    """Does not cancel report requests when asked to."""
+
+    async def cancel_report(self, report_request_id: str, *, report_to_follow: bool) -> None:
+        return None
+
+
+class NoFollowVtn(OurVtn):
+    """Cancels without reportToFollow, whatever it is asked."""
+
+    async def cancel_report(self, report_request_id: str, *, report_to_follow: bool) -> None:
+        await super().cancel_report(report_request_id, report_to_follow=False)
+
+
+class NotMetadataVtn(OurVtn):
+    """Asked for the VEN's METADATA, requests one of its data reports instead (not rule 306)."""
+
+    async def request_metadata(self, ven_id: str) -> None:
+        [offered, *_] = await self.vtn.reports.capabilities(ven_id)
+        await self.vtn.reports.request(ven_id, offered.report_specifier_id)
+
+
+class Lazy(OurVtn):
+    """Implements VtnReportActions, badly: cancels outright instead of on the next
+    oadrUpdatedReport, requests nothing on oadrRegisteredReport, and sends several requests in
+    several oadrCreateReports."""
+
+    async def request_reports(self, specs: Sequence[ReportSpec]) -> None:
+        for spec in specs:
+            await self.request_report(spec)
+
+    async def cancel_report_on_update(self, report_request_id: str, *, report_to_follow: bool) -> None:
+        await self.cancel_report(report_request_id, report_to_follow=report_to_follow)
+
+    async def request_on_registered_report(self, spec: ReportSpec) -> None:
+        return None
+
+
+class Wrapped:
+    """A VTN device that is neither ours nor external and has no VtnReportActions."""
+
+    def __init__(self, inner: OurVtn) -> None:
+        self.inner = inner
+        self.name = "a wrapped VTN"
+        self.url = inner.url
+
+    def observer(self) -> Callable[[], VtnView]:
+        return self.inner.observer()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def accepts_everything(original: Route) -> Route:
+    """oadrUpdateReport: 200 even when the VTN would refuse (rule 304 broken)."""
+
+    async def route(message: OadrUpdateReport, peer: Peer) -> Payload:
+        try:
+            return await original(message, peer)
+        except OpenADRError:
+            return OadrUpdatedReport(
+                ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+                ven_id=message.ven_id,
+            )
+
+    return route
+
+
+def no_echo(original: Route) -> Route:
+    """oadrUpdateReport: the answer's requestID is not the request's."""
+
+    async def route(message: OadrUpdateReport, peer: Peer) -> Payload:
+        answer = await original(message, peer)
+        assert isinstance(answer, OadrUpdatedReport)
+        return replace(answer, ei_response=replace(answer.ei_response, request_id=new_id()))
+
+    return route
+
+
+def keeps_first_interval(original: Route) -> Route:
+    """oadrUpdateReport: only the first interval of each report is kept."""
+
+    async def route(message: OadrUpdateReport, peer: Peer) -> Payload:
+        reports = tuple(replace(report, intervals=report.intervals[:1]) for report in message.reports)
+        return await original(replace(message, reports=reports), peer)
+
+    return route
+
+
+def takes_any_request(original: Route) -> Route:
+    """oadrCreateReport: every request is accepted, offered or not."""
+
+    async def route(message: OadrCreateReport, peer: Peer) -> Payload:
+        return OadrCreatedReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ven_id=message.ven_id,
+        )
+
+    return route
+
+
+@pytest.mark.parametrize("number", ["R1_3020", "R1_3160"])
+async def test_a_request_at_the_wrong_granularity_fails(number: str) -> None:
+    result = await run_one(Altered(of(CoarseVtn)), number, Transport.PULL)
+    failed(result, "asks for granularity 1 min (it asks for 2 min)")
+
+
+async def test_a_request_missing_a_data_point_fails() -> None:
+    result = await run_one(Altered(of(PartialVtn)), "R1_3150", Transport.PUSH)
+    failed(result, "names exactly the rIDs ['energy', 'power']")
+
+
+@pytest.mark.parametrize("number", ["R1_3025", "R1_3027", "R1_3130", "R1_3140"])
+async def test_a_request_without_its_report_interval_fails(number: str) -> None:
+    result = await run_one(Altered(of(TimelessVtn)), number, Transport.PULL)
+    failed(result, "carries a reportInterval")
+
+
+@pytest.mark.parametrize("number", ["R1_3040", "R1_3045"])
+async def test_a_vtn_that_does_not_cancel_fails(number: str) -> None:
+    result = await run_one(Altered(of(DeafVtn)), number, Transport.PUSH, SHORT)
+    failed(result, "did not send an oadrCancelReport")
+
+
+async def test_a_cancel_without_report_to_follow_fails_r1_3045() -> None:
+    result = await run_one(Altered(of(NoFollowVtn)), "R1_3045", Transport.PULL)
+    failed(result, "says reportToFollow true (it says false)")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_metadata_request_that_is_not_metadata_fails(transport: Transport) -> None:
+    result = await run_one(Altered(of(NotMetadataVtn)), "R1_3170", transport)
+    failed(result, "reportSpecifierID METADATA (rule 306")
+
+
+@pytest.mark.parametrize("number", ["R1_3010", "R1_3040", "R1_3050"])
+async def test_a_vtn_taking_updates_it_did_not_ask_for_fails(number: str) -> None:
+    result = await run_one(
+        Altered(patch=reroute(OadrUpdateReport, accepts_everything)), number, Transport.PUSH
+    )
+    failed(result, "(rule 304; it answered oadrUpdatedReport 200")
+
+
+async def test_an_answer_that_does_not_echo_the_request_id_fails() -> None:
+    result = await run_one(Altered(patch=reroute(OadrUpdateReport, no_echo)), "R1_3020", Transport.PULL)
+    failed(result, "the oadrUpdatedReport echoes the requestID of the oadrUpdateReport")
+
+
+@pytest.mark.parametrize("number", ["R1_3130", "R1_3160"])
+async def test_a_vtn_that_loses_readings_fails_the_observation(number: str) -> None:
+    result = await run_one(
+        Altered(patch=reroute(OadrUpdateReport, keeps_first_interval)), number, Transport.PULL
+    )
+    failed(result, "not observed in time: the VTN keeps")
+
+
+async def test_a_vtn_taking_requests_for_reports_it_does_not_offer_fails_r1_3190() -> None:
+    result = await run_one(
+        Altered(patch=reroute(OadrCreateReport, takes_any_request)), "R1_3190", Transport.PULL
+    )
+    failed(result, "for an unknown reportSpecifierID with 452 (it answered 200)")
+
+
+async def test_a_vtn_that_does_not_piggyback_fails_r1_3050_and_r1_3060() -> None:
+    cancel = await run_one(Altered(of(Lazy)), "R1_3050", Transport.PULL, SHORT)
+    failed(cancel, "no oadrUpdatedReport carried an oadrCancelReport")
+    request = await run_one(Altered(of(Lazy)), "R1_3060", Transport.PULL, SHORT)
+    failed(request, "no oadrRegisteredReport carried a report request")
+    several = await run_one(Altered(of(Lazy)), "R1_3030", Transport.PULL, SHORT)
+    failed(several, "the oadrCreateReport carries 2 oadrReportRequest(s) (it carries 1)")
+
+
+@pytest.mark.parametrize("number", ["R1_3030", "R1_3050", "R1_3060", "R1_3180"])
+async def test_a_device_without_the_report_actions_is_not_applicable(number: str) -> None:
+    result = await run_one(Altered(Wrapped), number, Transport.PULL)
+    assert result.verdict is Verdict.NOT_APPLICABLE, (result.verdict, result.reason)
+    assert "does not implement VtnReportActions" in result.reason
+
+
+# -- a VTN that offers reports -------------------------------------------------------------------------
+
+_SAMPLING = OadrSamplingRate(min_period=timedelta(seconds=1), max_period=timedelta(hours=1), on_change=False)
+
+
+def vtn_reports() -> tuple[OadrReport, ...]:
+    """Two reports a VTN might offer: its feeder's power, and its own status."""
+    now = CompressedClock()()
+    return (
+        OadrReport(
+            report_request_id=UNSOLICITED_REPORT_REQUEST_ID,
+            report_specifier_id="VTN_TELEMETRY_USAGE",
+            created_date_time=now,
+            report_name=ReportName.METADATA_TELEMETRY_USAGE,
+            descriptions=(
+                OadrReportDescription(
+                    r_id="feeder-power",
+                    report_type=ReportType.USAGE,
+                    reading_type=ReadingType.DIRECT_READ,
+                    item_base=PowerReal(
+                        attributes=PowerAttributes(hertz=Decimal(60), voltage=Decimal(240), ac=True)
+                    ),
+                    sampling_rate=_SAMPLING,
+                ),
+            ),
+        ),
+        OadrReport(
+            report_request_id=UNSOLICITED_REPORT_REQUEST_ID,
+            report_specifier_id="VTN_TELEMETRY_STATUS",
+            created_date_time=now,
+            report_name=ReportName.METADATA_TELEMETRY_STATUS,
+            descriptions=(
+                OadrReportDescription(
+                    r_id="vtn-status",
+                    report_type=ReportType.RESOURCE_STATUS,
+                    reading_type=ReadingType.NOT_APPLICABLE,
+                    sampling_rate=_SAMPLING,
+                ),
+            ),
+        ),
+    )
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_vtn_that_refuses_the_reports_it_offers_fails_the_swapped_cases(transport: Transport) -> None:
+    """Bug of our VTN (not a broken device made for the test): with VtnConfig.reports it offers
+    reports in its oadrRegisterReport, yet answers every request for them with 452 ("this VTN
+    offers no report")."""
+    results = await VtnRunner(OurVtnFactory(reports=vtn_reports()), FAST).run(
+        [selected(number, transport) for number in SWAPPED[:4]]
+    )
+    for result in results:
+        failed(result, "accepts the request for its own offered report(s) with 200 (it answered 452")
+
+
+class ServingVtn:
+    """Our VTN extended, for these tests only, to serve the reports it offers (its
+    VtnConfig.reports): requests of them are accepted (oadrCreatedReport 200, periodic ones
+    pending); a one-shot is reported at once, a periodic one every reportBackDuration (a reading
+    per granularity) until cancelled, by oadrCancelReport or on an oadrUpdatedReport (confirmed
+    with oadrCanceledReport); requests on oadrRegisteredReport are confirmed with
+    oadrCreatedReport. Everything else is our VTN's own handling.
+
+    Our VTN cannot push oadrCanceledReport or oadrCreatedReport (openadr_accel.services.
+    PUSH_SERVICE_OF has no service for them): to a push VEN, the extension POSTs those itself.
+
+    Broken on purpose: ``wrong_specifier`` reports under another reportSpecifierID;
+    ``ignore_cancel`` confirms cancellations but goes on reporting."""
+
+    def __init__(self, device: OurVtn, *, wrong_specifier: bool = False, ignore_cancel: bool = False) -> None:
+        self.device = device
+        self.vtn = device.vtn
+        self.context = device.vtn._context
+        self.wrong_specifier = wrong_specifier
+        self.ignore_cancel = ignore_cancel
+        self.offered = {report.report_specifier_id: report for report in self.vtn.config.reports}
+        self.running: dict[str, asyncio.Task[None]] = {}
+        routes = self.vtn.dispatcher._routes
+        self.original = dict(routes)
+        routes[OadrCreateReport] = self.on_create
+        routes[OadrCancelReport] = self.on_cancel
+        routes[OadrUpdatedReport] = self.on_updated
+        routes[OadrRegisteredReport] = self.on_registered
+
+    async def close(self) -> None:
+        for task in self.running.values():
+            task.cancel()
+        for task in self.running.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- routes
+
+    async def on_create(self, message: OadrCreateReport, peer: Peer) -> Payload:
+        if not all(
+            request.report_specifier.report_specifier_id in self.offered
+            for request in message.report_requests
+        ):
+            return await self.original[OadrCreateReport](message, peer)
+        pending = await self.start(message.ven_id, message.report_requests)
+        return OadrCreatedReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            pending_reports=pending,
+            ven_id=message.ven_id,
+        )
+
+    async def on_cancel(self, message: OadrCancelReport, peer: Peer) -> Payload:
+        unknown = [rid for rid in message.report_request_ids if rid not in self.running]
+        if unknown:
+            return await self.original[OadrCancelReport](message, peer)
+        await self.stop(message.ven_id, message.report_request_ids, message.report_to_follow)
+        return OadrCanceledReport(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            pending_reports=tuple(self.running),
+            ven_id=message.ven_id,
+        )
+
+    async def on_updated(self, message: OadrUpdatedReport, peer: Peer) -> Payload:
+        cancel = message.cancel_report
+        if cancel is not None:
+            await self.stop(message.ven_id, cancel.report_request_ids, cancel.report_to_follow)
+            await self.deliver(
+                message.ven_id,
+                OadrCanceledReport(
+                    ei_response=EiResponse(response_code=ResponseCode.OK, request_id=cancel.request_id),
+                    pending_reports=tuple(self.running),
+                    ven_id=message.ven_id,
+                ),
+            )
+        return OadrResponse(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.ei_response.request_id),
+            ven_id=message.ven_id,
+        )
+
+    async def on_registered(self, message: OadrRegisteredReport, peer: Peer) -> Payload:
+        if not message.report_requests:
+            return await self.original[OadrRegisteredReport](message, peer)
+        pending = await self.start(message.ven_id, message.report_requests)
+        await self.deliver(
+            message.ven_id,
+            OadrCreatedReport(
+                ei_response=EiResponse(
+                    response_code=ResponseCode.OK, request_id=message.ei_response.request_id
+                ),
+                pending_reports=pending,
+                ven_id=message.ven_id,
+            ),
+        )
+        return OadrResponse(
+            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.ei_response.request_id),
+            ven_id=message.ven_id,
+        )
+
+    # -- reporting
+
+    async def start(self, ven_id: str | None, requests: Sequence[OadrReportRequest]) -> tuple[str, ...]:
+        assert ven_id is not None
+        for request in requests:
+            self.running[request.report_request_id] = asyncio.create_task(self.serve(ven_id, request))
+        return tuple(
+            request.report_request_id
+            for request in requests
+            if request.report_specifier.granularity or request.report_specifier.report_back_duration
+        )
+
+    async def stop(self, ven_id: str | None, ids: Sequence[str], follow: bool) -> None:
+        assert ven_id is not None
+        for rid in ids:
+            task = self.running.pop(rid, None)
+            if task is not None and not self.ignore_cancel:
+                task.cancel()
+
+    async def serve(self, ven_id: str, request: OadrReportRequest) -> None:
+        specifier = request.report_specifier
+        clock = self.context.clock
+        assert isinstance(clock, CompressedClock)
+        if not specifier.granularity and not specifier.report_back_duration:
+            await self.report(ven_id, request, 1, timedelta(0))
+            self.running.pop(request.report_request_id, None)
+            return
+        back = specifier.report_back_duration or specifier.granularity
+        step = specifier.granularity or back
+        while True:
+            await asyncio.sleep(clock.real_seconds(back))
+            await self.report(ven_id, request, max(1, back // step), step)
+
+    async def report(self, ven_id: str, request: OadrReportRequest, count: int, step: timedelta) -> None:
+        now = self.context.clock()
+        specifier = request.report_specifier
+        offered = self.offered[specifier.report_specifier_id]
+        kinds = {description.r_id: description.report_type for description in offered.descriptions}
+        intervals = tuple(
+            ReportInterval(
+                uid=str(index),
+                dtstart=now - (count - index) * step,
+                duration=step,
+                payloads=tuple(
+                    OadrReportPayload(
+                        r_id=point.r_id,
+                        payload=OadrPayloadResourceStatus(online=True, manual_override=False)
+                        if kinds.get(point.r_id) == ReportType.RESOURCE_STATUS
+                        else PayloadFloat(value=Decimal(4200 + index)),
+                    )
+                    for point in specifier.specifier_payloads
+                ),
+            )
+            for index in range(count)
+        )
+        report = OadrReport(
+            report_request_id=request.report_request_id,
+            report_specifier_id="VTN_SOMETHING_ELSE"
+            if self.wrong_specifier
+            else specifier.report_specifier_id,
+            created_date_time=now,
+            intervals=intervals,
+        )
+        await self.deliver(ven_id, OadrUpdateReport(request_id=new_id(), reports=(report,), ven_id=ven_id))
+
+    async def deliver(self, ven_id: str | None, payload: Payload) -> None:
+        """Queue for the VEN's next poll, or push; what our VTN cannot push, POSTed directly."""
+        assert ven_id is not None
+        ven = await self.vtn.registrations.get(ven_id)
+        assert ven is not None
+        if not ven.push or type(payload) in PUSH_SERVICE_OF:
+            await self.context.send(ven, payload)
+            return
+        assert ven.transport_address is not None
+        url = f"{ven.transport_address}/OpenADR2/Simple/2.0b/EiReport"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                url, data=xml.serialize(payload), headers={"Content-Type": "application/xml"}
+            ) as response,
+        ):
+            await response.read()
+
+
+class ServingFactory(OurVtnFactory):
+    """Our VTN offering :func:`vtn_reports` and serving them (:class:`ServingVtn`)."""
+
+    def __init__(self, **broken: bool) -> None:
+        super().__init__(reports=vtn_reports())
+        self.broken = broken
+
+    def attach(self, selected: Selected, clock: CompressedClock) -> AbstractAsyncContextManager[OurVtn]:
+        return self._serving(selected, clock)
+
+    @asynccontextmanager
+    async def _serving(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[OurVtn]:
+        async with super().attach(selected, clock) as device:
+            serving = ServingVtn(device, **self.broken)
+            try:
+                yield device
+            finally:
+                await serving.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_the_swapped_cases_pass_against_a_vtn_that_serves_its_reports(transport: Transport) -> None:
+    results = await VtnRunner(ServingFactory(), FAST).run([selected(number, transport) for number in SWAPPED])
+    for result in results:
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+        assert any("VTN accepts the request for its own offered report" in c for c in result.checks), (
+            result.checks
+        )
+
+
+@pytest.mark.parametrize("number", ["R1_3070", "R1_3080", "R1_3120"])
+async def test_a_vtn_reporting_under_another_report_specifier_fails(number: str) -> None:
+    result = await run_one(ServingFactory(wrong_specifier=True), number, Transport.PULL)
+    failed(result, "name its reportSpecifierID VTN_TELEMETRY")
+
+
+@pytest.mark.parametrize(("number", "transport"), [("R1_3100", Transport.PULL), ("R1_3110", Transport.PUSH)])
+async def test_a_vtn_that_goes_on_reporting_after_a_cancel_fails(number: str, transport: Transport) -> None:
+    result = await run_one(ServingFactory(ignore_cancel=True), number, transport)
+    failed(result, "the VTN stops reporting the cancelled request")
