@@ -9,8 +9,12 @@ distribution or what it answers, and are shared with ``test_cases_events_2a_ven.
 from __future__ import annotations
 
 import asyncio
+import io
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +23,9 @@ from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, sele
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.case import CaseResult, Transport, Verdict
 from openadr_accel.conformance.context import Timeouts
-from openadr_accel.conformance.devices import OptRequest
+from openadr_accel.conformance.devices import ExternalVenFactory, OptRequest, PrintingOperator
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
-from openadr_accel.conformance.runner import VenRunner
+from openadr_accel.conformance.runner import RunSettings, VenRunner
 from openadr_accel.model import (
     EiResponse,
     OadrCreatedEvent,
@@ -32,7 +36,9 @@ from openadr_accel.model import (
     ResponseCode,
     SignalName,
 )
+from openadr_accel.ven.config import VenConfig
 from openadr_accel.ven.events import AcceptedDistribution
+from openadr_accel.ven.node import VEN
 from openadr_accel.ven.session import new_id
 
 NUMBERS = [
@@ -373,3 +379,40 @@ async def test_an_opting_out_ven_passes_the_cases_that_allow_it() -> None:
     for result in results:
         assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
         assert any("keeps out of" in check for check in result.checks), result.checks
+
+
+async def test_against_an_external_ven_the_observations_are_left_to_a_person(tmp_path: Path) -> None:
+    """An external VEN (our VEN, started by hand against the harness's fixed port, the harness
+    unable to look inside it): the automatic checks run, what a tester watches is left to a
+    person, and the cases end "needs observation", never passed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = RunSettings(
+        speed=1, timeouts=Timeouts(message=10, action=10), case_seconds=40, harness_port=port
+    )
+    runner = VenRunner(ExternalVenFactory(PrintingOperator(stream=io.StringIO())), settings)
+    config = VenConfig(
+        vtn_url=f"http://127.0.0.1:{port}",
+        ven_name="external",
+        poll_frequency=timedelta(seconds=1),
+        backoff=timedelta(milliseconds=100),
+        backoff_max=timedelta(milliseconds=300),
+    )
+    ven = VEN(config, tmp_path / "ven.db")
+    try:
+        async with ven.running():
+            results = await runner.run(
+                [selected("E1_1020", Transport.PULL), selected("E1_1010", Transport.PULL)]
+            )
+    finally:
+        ven.store.close()
+    for result in results:
+        assert result.verdict is Verdict.NEEDS_OBSERVATION, (result.case_id, result.reason)
+        assert not result.verdict.is_pass
+        assert result.observations, result.case_id
+        assert result.checks, result.case_id
+    price, empty = results
+    assert any("carries out the ELECTRICITY_PRICE event" in seen for seen in price.observations)
+    assert any("echoes its requestID" in check for check in price.checks)
+    assert empty.observations == ["the VEN has no event after an empty oadrDistributeEvent"]
