@@ -19,15 +19,23 @@ from openadr_accel.conformance.harness_vtn import HarnessVtn
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
 from openadr_accel.conformance.runner import RunSettings
 
-__all__ = ["FAST", "BrokenVenFactory", "replace_method", "selected"]
+__all__ = ["BROKEN", "FAST", "BrokenVenFactory", "replace_method", "selected", "settings_for"]
 
 FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
 """The settings of the brief: a compressed clock, bounded waits, four cases at once."""
+
+BROKEN = RunSettings(speed=60, timeouts=Timeouts(message=4, action=4), case_seconds=30, jobs=4)
+"""For a broken VEN: the case must fail, often by waiting in vain; shorter waits keep it short."""
 
 
 def selected(number: str, transport: Transport) -> Selected:
     """The VEN case ``number`` in ``transport``."""
     return Selected(REGISTRY.get(number, Role.VEN), transport)
+
+
+def settings_for(factory: object) -> RunSettings:
+    """:data:`BROKEN` for a :class:`BrokenVenFactory`, else :data:`FAST`."""
+    return BROKEN if isinstance(factory, BrokenVenFactory) else FAST
 
 
 def replace_method(target: object, name: str, make: Callable[[Any], Any]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from conformance_ven_devices import FAST, BrokenVenFactory, selected
+from conformance_ven_devices import BROKEN, FAST, BrokenVenFactory, selected
 
 from openadr_accel import xml
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
@@ -112,7 +112,7 @@ def poll_too_fast(device: OurVen) -> None:
     ],
 )
 async def test_g1_4011_fails_against_a_ven_that_mistakes_an_empty_poll(breaks: Any, words: str) -> None:
-    result = await run_one(BrokenVenFactory(breaks), "G1_4011", Transport.PULL)
+    result = await run_one(BrokenVenFactory(breaks), "G1_4011", Transport.PULL, BROKEN)
     assert result.verdict is Verdict.FAILED, result.reason
     assert words in result.reason
 
@@ -131,7 +131,7 @@ def ignore_report_requests(device: OurVen) -> None:
 
 
 async def test_g1_4015_fails_against_a_ven_that_does_not_answer_a_dequeued_message() -> None:
-    result = await run_one(BrokenVenFactory(ignore_report_requests), "G1_4015", Transport.PULL)
+    result = await run_one(BrokenVenFactory(ignore_report_requests), "G1_4015", Transport.PULL, BROKEN)
     assert result.verdict is Verdict.FAILED, result.reason
     assert "did not send an oadrCreatedReport answering the queued oadrCreateReport" in result.reason
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conformance_ven_devices import FAST, BrokenVenFactory, selected
+from conformance_ven_devices import FAST, BrokenVenFactory, selected, settings_for
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.case import CaseResult, Transport, Verdict
@@ -25,7 +25,7 @@ TRANSPORTS = pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUS
 
 
 async def run_one(factory: Any, number: str, transport: Transport = Transport.PULL) -> CaseResult:
-    [result] = await VenRunner(factory, FAST).run([selected(number, transport)])
+    [result] = await VenRunner(factory, settings_for(factory)).run([selected(number, transport)])
     return result
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
+from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected, settings_for
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.case import Case, CaseRegistry, CaseResult, Role, Selected, Transport, Verdict
@@ -46,7 +46,7 @@ TRANSPORTS = pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUS
 
 
 async def run_one(factory: Any, number: str, transport: Transport) -> CaseResult:
-    [result] = await VenRunner(factory, FAST).run([selected(number, transport)])
+    [result] = await VenRunner(factory, settings_for(factory)).run([selected(number, transport)])
     return result
 
 
