@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ...model import (
     EiResponse,
@@ -36,6 +37,9 @@ from ._ven_steps import (
     ended_registration_unused,
     polls_go_on,
 )
+
+if TYPE_CHECKING:
+    from ..our_ven import VenView
 
 
 @case(
@@ -373,8 +377,20 @@ async def new_registration_while_registered(ctx: VenCaseContext) -> None:
         f"the VEN offers its reports again (oadrRegisterReport) as {ven_id} for the new registration",
         offered.ven_id,
     )
-    current = harness.registration
-    await _holds_registration(ctx, current.registration_id if current else created.registration_id, ven_id)
+    old = registration.registration_id
+
+    def holds_the_new_one(seen: VenView) -> bool:
+        held, current = seen.registration, harness.registration
+        return (
+            held is not None
+            and current is not None
+            and held.registration_id == current.registration_id != old
+            and held.ven_id == ven_id
+        )
+
+    await ctx.observe(
+        f"the VEN holds the new registration the harness confirmed, as {ven_id}", holds_the_new_one
+    )
     await polls_go_on(ctx, since=after, ven_id=ven_id)
 
 
