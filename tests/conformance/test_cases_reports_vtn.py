@@ -25,9 +25,20 @@ import pytest
 
 from openadr_accel import xml
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
-from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.case import (
+    REGISTRY,
+    Case,
+    CaseRegistry,
+    CaseResult,
+    Role,
+    Selected,
+    Transport,
+    Verdict,
+)
+from openadr_accel.conformance.cases.reports_vtn import _OurVtnActions, _Requested
+from openadr_accel.conformance.context import CompressedClock, Timeouts, VtnCaseContext
 from openadr_accel.conformance.devices import ReportSpec
+from openadr_accel.conformance.harness_ven import TELEMETRY_USAGE_ID
 from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory, VtnView
 from openadr_accel.conformance.runner import RunSettings, VtnRunner
 from openadr_accel.errors import OpenADRError
@@ -673,3 +684,93 @@ async def test_a_vtn_reporting_under_another_report_specifier_fails(number: str)
 async def test_a_vtn_that_goes_on_reporting_after_a_cancel_fails(number: str, transport: Transport) -> None:
     result = await run_one(ServingFactory(ignore_cancel=True), number, transport)
     failed(result, "the VTN stops reporting the cancelled request")
+
+
+# -- bugs of our VTN the cases' steps show, beyond the catalogue's scenarios -----------------------------
+
+FINAL_UPDATE_TAKEN_EARLY = (
+    "after a cancellation with reportToFollow our VTN takes the FIRST update that reaches it as the final"
+    " one (vtn/report_requests.data_trigger: cancel_requested + report_to_follow -> last_data), even an"
+    " update sent before the VEN saw the cancellation: the update whose oadrUpdatedReport carries a"
+    " piggy-backed oadrCancelReport, or a regular update crossing a queued oadrCancelReport; the final"
+    " update the VEN then sends, as reportToFollow asks, is refused with 452"
+)
+
+
+async def _run_ad_hoc(
+    number: str, body: Callable[[Any], Awaitable[None]], transport: Transport
+) -> CaseResult:
+    registry = CaseRegistry()
+    registry.add(Case(number=number, role=Role.VTN, title="an ad-hoc scenario", body=body))
+    [result] = await VtnRunner(OurVtnFactory(), FAST).run(
+        [Selected(registry.get(number, Role.VTN), transport)]
+    )
+    return result
+
+
+def _final_answers(ctx: VtnCaseContext, since: int) -> list[ResponseCode]:
+    return [
+        answer.ei_response.response_code for answer in ctx.harness.inbox.of(OadrUpdatedReport, since=since)
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason=FINAL_UPDATE_TAKEN_EARLY)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_piggy_backed_cancel_with_report_to_follow_gets_its_final_update(
+    transport: Transport,
+) -> None:
+    async def body(ctx: VtnCaseContext) -> None:
+        """R1_3050 with reportToFollow: the harness answers the piggy-backed cancellation and
+        sends the final update it asks for, which the VTN must take with 200."""
+        requests = _Requested(ctx)
+        await ctx.harness.registered()
+        request = await requests.ask(
+            requests.spec(
+                TELEMETRY_USAGE_ID,
+                granularity=timedelta(minutes=1),
+                report_back_duration=timedelta(minutes=1),
+            )
+        )
+        await requests.report(request)
+        assert isinstance(ctx.device, OurVtn)
+        await _OurVtnActions(ctx.device).cancel_report_on_update(
+            request.report_request_id, report_to_follow=True
+        )
+        carrying = await requests.report(request)
+        cancel = carrying.answer.cancel_report
+        ctx.check(cancel is not None and cancel.report_to_follow, "the answer carries the cancellation")
+        assert cancel is not None
+        since = ctx.harness.mark()
+        await ctx.harness.answer(cancel)  # oadrCanceledReport, then the final update
+        await ctx.harness.settle()
+        codes = _final_answers(ctx, since)
+        ctx.check(codes == [ResponseCode.OK], f"the VTN takes the final update with 200 ({codes})")
+
+    result = await _run_ad_hoc("R1_3050", body, transport)
+    assert result.verdict is Verdict.PASSED, result.reason
+
+
+@pytest.mark.xfail(strict=True, reason=FINAL_UPDATE_TAKEN_EARLY)
+async def test_a_regular_update_crossing_a_cancel_with_report_to_follow_is_not_the_final_one() -> None:
+    async def body(ctx: VtnCaseContext) -> None:
+        """R1_3045 in pull, with the harness's regular update crossing the queued oadrCancelReport
+        (sent before its next poll): the final update after the oadrCanceledReport must be taken."""
+        requests = _Requested(ctx)
+        await ctx.harness.registered()
+        request = await requests.ask(
+            requests.spec(
+                TELEMETRY_USAGE_ID,
+                granularity=timedelta(minutes=1),
+                report_back_duration=timedelta(minutes=1),
+            )
+        )
+        await requests.report(request)
+        await ctx.device.cancel_report(request.report_request_id, report_to_follow=True)
+        await requests.report(request)  # crossing the queued oadrCancelReport: not the final one
+        since = ctx.harness.mark()
+        await ctx.harness.drain()  # the oadrCancelReport, answered; then the final update
+        codes = _final_answers(ctx, since)
+        ctx.check(codes == [ResponseCode.OK], f"the VTN takes the final update with 200 ({codes})")
+
+    result = await _run_ad_hoc("R1_3045", body, Transport.PULL)
+    assert result.verdict is Verdict.PASSED, result.reason

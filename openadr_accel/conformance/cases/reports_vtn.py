@@ -111,6 +111,10 @@ _QUIET = timedelta(minutes=3)
 _RETRY_SECONDS = 1.0
 """Wall-clock pause between two attempts while an operator configures an external device."""
 
+_SETTLE_SECONDS = 2.0
+"""Wall-clock seconds an external VTN is given to handle an answer that came to it in the HTTP
+response to its push (see :func:`_answer_taken`)."""
+
 _STATUS = ReportName.METADATA_TELEMETRY_STATUS
 _USAGE = ReportName.METADATA_TELEMETRY_USAGE
 _TELEMETRY = (_STATUS, _USAGE)
@@ -555,6 +559,14 @@ def _same_data(sent: OadrReport, stored: OadrReport) -> bool:
     )
 
 
+async def _answer_taken(ctx: VtnCaseContext) -> None:
+    """In push the harness's answer to what the VTN pushed travels in the HTTP response, which the
+    VTN handles once it has read it, while the harness goes on: an external VTN is given a moment
+    before a step that depends on it (our own VTN is observed instead)."""
+    if not ctx.pull and not ctx.observable:
+        await asyncio.sleep(_SETTLE_SECONDS)
+
+
 async def _requested(ctx: VtnCaseContext) -> _Requested:
     """The bootstrap (the harness registered, its reports offered, the VTN's taken)."""
     await ctx.harness.registered()
@@ -798,6 +810,7 @@ async def cancel(ctx: VtnCaseContext) -> None:
     await requests.observe_state(
         rid, (ReportRequestState.CANCELLED,), f"the VTN holds request {rid} as cancelled"
     )
+    await _answer_taken(ctx)
     await requests.refused(requests.build(request), f"the cancelled request {rid}")
 
 
@@ -1277,6 +1290,7 @@ async def invalid_request(ctx: VtnCaseContext) -> None:
     finally:
         del harness.answer_with[OadrCreateReport]
     await harness.settle()
+    await _answer_taken(ctx)
     await requests.refused(
         requests.build(request), f"the request {request.report_request_id} the VEN refused with 452"
     )
