@@ -727,7 +727,7 @@ async def opt_overrides_created_event(ctx: VenCaseContext) -> None:
     event when it starts (our VEN: the opt stays in force and on_event_started is not called)."""
     await registered(ctx)
     harness = ctx.harness
-    item = event(ven_id=harness.ven_id, start=ahead(ctx, 6), signals=[simple(1, 2)])
+    item = event(ven_id=harness.ven_id, start=ahead(ctx, 10), signals=[simple(1, 2)])
     event_id = event_id_of(item)
     await _opted_in_event(ctx, item)
     mark = harness.mark()
