@@ -76,6 +76,7 @@ from ...model import (
     ReportInterval,
     ReportName,
     ReportSpecifier,
+    ReportType,
     ResponseCode,
     SpecifierPayload,
 )
@@ -117,7 +118,6 @@ response to its push (see :func:`_answer_taken`)."""
 
 _STATUS = ReportName.METADATA_TELEMETRY_STATUS
 _USAGE = ReportName.METADATA_TELEMETRY_USAGE
-_TELEMETRY = (_STATUS, _USAGE)
 
 
 def _status(current: str) -> OadrPayloadResourceStatus:
@@ -1510,7 +1510,8 @@ class _Asking:
     def verify(self, request: OadrReportRequest, offered: OadrReport, updates: Sequence[_VtnUpdate]) -> None:
         """What every report of the VTN's for ``request`` must be: the harness's venID (if
         named), the request's reportSpecifierID, only the requested rIDs and all of them, every
-        interval timed by its own dtstart or the report's (rule 314), readings in time order."""
+        interval timed by its own dtstart or the report's (rule 314), readings in time order,
+        payloads of the kind each point offers (a resource status for x-resourceStatus)."""
         ctx = self.ctx
         rid = request.report_request_id
         specifier = request.report_specifier
@@ -1561,7 +1562,22 @@ class _Asking:
             all(later >= earlier for earlier, later in pairwise(timed)),
             f"the readings for request {rid} are in time order",
         )
-        del offered  # the rIDs were taken from the offer when the request was made
+        kinds = {description.r_id: description.report_type for description in offered.descriptions}
+        wrong_kind = sorted(
+            {
+                payload.r_id
+                for update in updates
+                for interval in update.report.intervals
+                for payload in interval.payloads
+                if isinstance(payload.payload, OadrPayloadResourceStatus)
+                != (kinds.get(payload.r_id) == ReportType.RESOURCE_STATUS)
+            }
+        )
+        ctx.check(
+            not wrong_kind,
+            "every payload is of its point's kind: oadrPayloadResourceStatus for x-resourceStatus points,"
+            f" a number otherwise (wrong for {wrong_kind})",
+        )
 
     def check_outstanding(self) -> None:
         """Rule 304: every report of every oadrUpdateReport of the VTN's in the case names a
@@ -1638,7 +1654,8 @@ async def swapped_one_shot(ctx: VtnCaseContext) -> None:
     oadrRegisterReport (TELEMETRY_STATUS preferred), once (granularity and reportBackDuration
     PT0M). The VTN accepts (oadrCreatedReport 200 echoing the requestID) and sends one
     oadrUpdateReport naming the request (rule 304), its reportSpecifierID, every requested rID and
-    only those, each interval timed (rule 314); the harness answers oadrUpdatedReport 200. Nothing
+    only those, each interval timed (rule 314), each payload of its point's kind (a resource status
+    for x-resourceStatus, a number otherwise); the harness answers oadrUpdatedReport 200. Nothing
     more comes for the request (watched three minutes). Not applicable to a VTN that offers no
     report."""
     async with _asking(ctx) as asking:
