@@ -15,7 +15,7 @@ from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's
 from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
 from openadr_accel.conformance.context import CompressedClock, Timeouts
 from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory
-from openadr_accel.conformance.runner import RunSettings, VtnRunner
+from openadr_accel.conformance.runner import HarnessSecurity, RunSettings, VtnRunner
 from openadr_accel.model import (
     EiResponse,
     OadrCanceledOpt,
@@ -25,6 +25,10 @@ from openadr_accel.model import (
     Payload,
     ResponseCode,
 )
+from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven
+from openadr_accel.security.certificates import fingerprint
+from openadr_accel.security.signature import Signer
+from openadr_accel.security.tls import ven_ssl_context, vtn_ssl_context
 from openadr_accel.vtn.handlers import Peer
 
 FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
@@ -79,6 +83,31 @@ async def test_every_opt_case_passes_against_our_vtn(transport: Transport) -> No
     for result in results:
         assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
         assert len(result.checks) >= 4, result.case_id
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+    made = init_pki(tmp_path_factory.mktemp("opt-vtn-pki"))
+    issue_ven("th", made.directory)
+    return made
+
+
+async def test_every_opt_case_passes_over_mutual_tls_with_signatures(pki: TestPKI) -> None:
+    vtn, ven = pki.vtn(KeyType.ECC), pki.ven("th", KeyType.ECC)
+    factory = OurVtnFactory(
+        server_ssl=vtn_ssl_context(vtn, pki.ca_bundle),
+        push_ssl=ven_ssl_context(vtn, pki.ca_bundle),
+        signer=Signer(vtn.certificate, vtn.key),
+    )
+    security = HarnessSecurity(
+        server_ssl=vtn_ssl_context(ven, pki.ca_bundle),
+        client_ssl=ven_ssl_context(ven, pki.ca_bundle),
+        signer=Signer(ven.certificate, ven.key),
+        device_fingerprint=fingerprint(vtn.certificate),
+    )
+    chosen = [selected(number, Transport.PUSH) for number in NUMBERS]
+    for result in await VtnRunner(factory, replace(FAST, security=security)).run(chosen):
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
 
 
 # -- negative: a VTN that breaks the rule fails the case -------------------------------------------------

@@ -139,11 +139,19 @@ def secure(pki: TestPKI, base: RunSettings = BROKEN) -> tuple[OurVtnFactory, Run
 
 
 @TRANSPORTS
-async def test_n1_0015_passes_over_tls(pki: TestPKI, transport: Transport) -> None:
+async def test_every_registration_case_passes_over_mutual_tls_with_signatures(
+    pki: TestPKI, transport: Transport
+) -> None:
     factory, settings = secure(pki, FAST)
-    result = await run_one(factory, "N1_0015", transport, settings)
-    assert result.verdict is Verdict.PASSED, result.reason
-    assert any("carries the existing registrationID" in check for check in result.checks)
+    results = await VtnRunner(factory, settings).run([selected(number, transport) for number in NUMBERS])
+    for result in results:
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+    [query] = [result for result in results if result.case.number == "N1_0015"]
+    assert any("carries the existing registrationID" in check for check in query.checks)
+    signed = [
+        exchange for result in results for exchange in result.exchanges if b"Signature" in exchange.body
+    ]
+    assert signed  # signatures were negotiated and used
 
 
 # -- negative: a VTN that breaks the rule fails the case -------------------------------------------------

@@ -828,17 +828,21 @@ async def cancel_with_invalid_registration_id(ctx: VtnCaseContext) -> None:
     title="negative: a payload (e.g. oadrCreateOpt) from an unregistered VEN is not processed",
 )
 async def payload_from_unregistered_ven(ctx: VtnCaseContext) -> None:
-    """Two VENs that are not registered send an oadrCreateOpt (an optOut schedule an hour ahead):
-    one whose venID the VTN never registered (``TH-UNREGISTERED-...``), and the harness itself
-    once it cancelled its registration (confirmed 200), naming its former venID. The VTN refuses
-    each with oadrCreatedOpt 463 (or 452) and does not process it (observed: our VTN stores no
-    opt for either venID and its on_opt handler is not called)."""
+    """The registered harness cancels its registration (confirmed 200); then two VENs that are
+    not registered send an oadrCreateOpt (an optOut schedule an hour ahead): one whose venID the
+    VTN never registered (``TH-UNREGISTERED-...``), and the harness naming its former venID. Both
+    are sent as an unregistered VEN sends them: without the XML signature of a registration (a
+    VTN that negotiated signatures with the former venID may refuse the unsigned one for that
+    too). The VTN refuses each with oadrCreatedOpt 463 (or 452) and does not process it
+    (observed: our VTN stores no opt for either venID and its on_opt handler is not called)."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    stranger = f"TH-UNREGISTERED-{new_id()[:10]}"
-    sent = [await _refused_opt(ctx, stranger, "a VEN that never registered")]
     answered(ctx, await harness.cancel_registration(), OadrCanceledPartyRegistration, "the cancellation")
-    sent.append(await _refused_opt(ctx, registration.ven_id, "the VEN whose registration was cancelled"))
+    stranger = f"TH-UNREGISTERED-{new_id()[:10]}"
+    sent = [
+        await _refused_opt(ctx, stranger, "a VEN that never registered"),
+        await _refused_opt(ctx, registration.ven_id, "the VEN whose registration was cancelled"),
+    ]
     opt_ids = {opt.opt_id for opt in sent}
 
     async def nothing_stored(view: VtnView) -> bool:
