@@ -422,6 +422,23 @@ def cancel_whatever_registration_id(device: OurVtn) -> None:
     reroute(device, OadrCancelPartyRegistration, make)
 
 
+def registration_ids_in_any_case(device: OurVtn) -> None:
+    """Finds the registration to cancel ignoring the case of its registrationID."""
+    store = device.vtn.store
+
+    def make(original: Route) -> Route:
+        async def on_cancel(message: OadrCancelPartyRegistration, peer: Peer) -> Payload:
+            ven = await store.get_ven(message.ven_id or "")
+            held = ven.registration_id if ven is not None else None
+            if held is not None and held.casefold() == message.registration_id.casefold():
+                message = replace(message, registration_id=held)
+            return await original(message, peer)
+
+        return on_cancel
+
+    reroute(device, OadrCancelPartyRegistration, make)
+
+
 @TRANSPORTS
 async def test_n1_0070_fails_when_the_vtn_cancels_for_an_invalid_registration_id(
     transport: Transport,
@@ -429,6 +446,12 @@ async def test_n1_0070_fails_when_the_vtn_cancels_for_an_invalid_registration_id
     result = await run_one(BrokenVtnFactory(cancel_whatever_registration_id), "N1_0070", transport)
     assert result.verdict is Verdict.FAILED, result.reason
     assert "with oadrCanceledPartyRegistration 452 (seen: oadrCanceledPartyRegistration 200)" in result.reason
+
+
+async def test_n1_0070_fails_when_registration_ids_ignore_case() -> None:
+    result = await run_one(BrokenVtnFactory(registration_ids_in_any_case), "N1_0070")
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "(IDs are case-sensitive) with oadrCanceledPartyRegistration 452 (seen: " in result.reason
 
 
 def take_opts_from_anyone(device: OurVtn) -> None:

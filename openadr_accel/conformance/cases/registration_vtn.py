@@ -791,7 +791,9 @@ async def renewal_while_registered(ctx: VtnCaseContext) -> None:
 async def cancel_with_invalid_registration_id(ctx: VtnCaseContext) -> None:
     """The registered harness sends oadrCancelPartyRegistration with a registrationID that is not
     its own (and its venID): the VTN answers oadrCanceledPartyRegistration 452 echoing the
-    requestID, and the registration stands (observed; the VEN is still served). Then the harness
+    requestID; so it does for the VEN's registrationID with its case swapped (IDs are
+    case-sensitive; skipped when swapping changes nothing). The registration stands (observed;
+    the VEN is still served). Then the harness
     cancels with its registrationID: the VTN answers 200 and the pair is unregistered (as in
     N1_0030: the former venID is refused with 463 or 452)."""
     harness = ctx.harness
@@ -807,6 +809,20 @@ async def cancel_with_invalid_registration_id(ctx: VtnCaseContext) -> None:
         request_id=wrong.request_id,
         codes=(ResponseCode.INVALID_ID,),
     )
+    swapped = registration.registration_id.swapcase()
+    if swapped != registration.registration_id:
+        wrong = OadrCancelPartyRegistration(
+            request_id=new_id(), registration_id=swapped, ven_id=registration.ven_id
+        )
+        answered(
+            ctx,
+            await harness.send(wrong),
+            OadrCanceledPartyRegistration,
+            f"an oadrCancelPartyRegistration naming {swapped}, the VEN's registrationID with its case "
+            "swapped (IDs are case-sensitive)",
+            request_id=wrong.request_id,
+            codes=(ResponseCode.INVALID_ID,),
+        )
     await observe_registration(ctx, registration.ven_id, registration.registration_id)
     await still_served(ctx, registration.ven_id, "after the refused cancellation")
     answer = await harness.cancel_registration()
