@@ -84,10 +84,12 @@ from ..transcript import message_name
 from .events_vtn import (
     PENDING,
     RESOURCE,
+    START_TOLERANCE,
     Answer,
     Delivered,
     ahead,
     cancel_event,
+    check_built,
     check_status,
     create_event,
     create_events,
@@ -98,6 +100,7 @@ from .events_vtn import (
     modify_event,
     nothing_stored,
     quiet,
+    receive,
     registered,
     request_events,
     respond,
@@ -245,10 +248,11 @@ OTHER_VEN = "TH-OTHER-VEN"
 @case("A_E3_0435", role=Role.VTN, title="eiTarget configuration", rules=(48,))
 async def target_configuration(ctx: VtnCaseContext) -> None:
     """The VTN is made to create two events: first one targeted at another VEN only (venID
-    ``TH-OTHER-VEN``, in 20 minutes), then one targeted at the harness's venID and its resource
-    ``TH-RESOURCE-1`` (in 10 minutes). The distribution that brings the harness's event must carry
-    its eiTarget as configured (the venID and the resourceID), and neither it nor the answer to
-    an oadrRequestEvent may carry the other VEN's event (a VTN sends a VEN only the events that
+    ``TH-OTHER-VEN``, in 20 minutes), then, a few seconds later, one targeted at the harness's
+    venID and its resource ``TH-RESOURCE-1`` (in 10 minutes). The distribution that brings the
+    harness's event must carry its eiTarget as configured (the venID and the resourceID), and
+    neither it, nor any distribution before it, nor the answer to an oadrRequestEvent may carry
+    the other VEN's event (a VTN sends a VEN only the events that
     target it). The harness opts in: oadrResponse 200."""
     ven_id = await registered(ctx)
     other = EventSpec(
@@ -264,25 +268,42 @@ async def target_configuration(ctx: VtnCaseContext) -> None:
         target=EiTarget(ven_ids=(ven_id,), resource_ids=(RESOURCE,)),
     )
     await ctx.device.create_event(other)
-    delivered = await create_event(ctx, mine, "the event targeted at the VEN and its resource")
+    early = await quiet(ctx)  # a VTN that sends the other VEN's event to the harness does it now
+    mark = ctx.harness.mark()
+    await ctx.device.create_event(mine)
+
+    def starts_as_mine(item: OadrEvent) -> bool:
+        return abs(item.ei_event.active_period.dtstart - mine.start) <= START_TOLERANCE
+
+    distribution = await receive(
+        ctx,
+        since=mark,
+        where=lambda message: any(starts_as_mine(item) for item in message.events),
+        what="an oadrDistributeEvent with the event targeted at the VEN and its resource",
+        timeout=ctx.timeouts.action,
+    )
     answer = await request_events(ctx, "the oadrRequestEvent")
 
-    def foreign(distribution: OadrDistributeEvent) -> list[str]:
+    def foreign(message: OadrDistributeEvent) -> list[str]:
         return [
             _named(item)
-            for item in distribution.events
-            if abs(item.ei_event.active_period.dtstart - other.start) < timedelta(minutes=5)
+            for item in message.events
+            if abs(item.ei_event.active_period.dtstart - other.start) <= START_TOLERANCE
             or OTHER_VEN in item.ei_event.target.ven_ids
         ]
 
-    for distribution, what in (
-        (delivered.distribution, "distribution"),
+    for message, what in (
+        *((message, "distribution") for message in early),
+        (distribution, "distribution"),
         (answer, "answer to oadrRequestEvent"),
     ):
-        found = foreign(distribution)
+        found = foreign(message)
         ctx.check(
             not found, f"the VTN's {what} carries no event targeted at another VEN ({', '.join(found)})"
         )
+    item = next(item for item in distribution.events if starts_as_mine(item))
+    check_built(ctx, item, mine, "the event targeted at the VEN and its resource")
+    delivered = Delivered(distribution, item)
     await respond(ctx, delivered.distribution, [Answer.to(delivered.event)], "the targeted event")
 
 
