@@ -149,13 +149,11 @@ async def tls_under_an_event_exchange(ctx: VtnCaseContext) -> None:
         + ")",
         ", ".join(odd),
     )
-    for http, what in (
-        ("response", "its server certificate on its answers"),
-        ("request", "a client certificate on its pushes"),
-    ):
+    presented = [("response", "its server certificate on its answers")]
+    if not ctx.pull:
+        presented.append(("request", "a client certificate on its pushes"))
+    for http, what in presented:
         mine = [exchange for exchange in sent if exchange.http == http and exchange.tls is not None]
-        if http == "request" and ctx.pull:
-            continue
         anonymous = [
             _named(exchange) for exchange in mine if exchange.tls and not exchange.tls.peer_fingerprint
         ]

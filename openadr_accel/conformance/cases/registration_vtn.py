@@ -337,7 +337,7 @@ async def query_registration(ctx: VtnCaseContext) -> None:
         ctx,
         answer_to(ctx, confirmed),
         OadrCreatedPartyRegistration,
-        "the registration made with what the query offered",
+        "the registration (2.0b, simpleHttp) that follows the query",
         request_id=confirmed.request_id if confirmed is not None else None,
     )
     check_seen(
