@@ -570,8 +570,8 @@ async def order_pending(ctx: VtnCaseContext) -> None:
 )
 async def order_active(ctx: VtnCaseContext) -> None:
     """The VTN is made to create four events that are already active (twenty minutes long):
-    priority 2 started 4 minutes ago, priority 1 started 3 minutes ago, priority 2 started 2
-    minutes ago, priority 3 started a minute ago. The distribution that carries them all and the
+    priority 2 started 8 minutes ago, priority 1 started 6 minutes ago, priority 2 started 4
+    minutes ago, priority 3 started 2 minutes ago. The distribution that carries them all and the
     answer to an oadrRequestEvent must list them by priority (1 highest) and, at equal priority,
     by start: priority 1, then the two of priority 2 (the earlier first), then priority 3 (rule
     15). The harness answers them (200)."""
@@ -580,7 +580,7 @@ async def order_active(ctx: VtnCaseContext) -> None:
         f"the priority {priority} event from {minutes} minutes ago": EventSpec(
             ven_id=ven_id, signals=[levels(1, 2)], start=ahead(ctx, -minutes), priority=priority
         )
-        for priority, minutes in ((2, 4), (1, 3), (2, 2), (3, 1))
+        for priority, minutes in ((2, 8), (1, 6), (2, 4), (3, 2))
     }
     names = list(specs)
     await _ordering(ctx, specs, [names[1], names[0], names[2], names[3]], "the active events")
@@ -594,8 +594,8 @@ async def order_active(ctx: VtnCaseContext) -> None:
 )
 async def order_mixed(ctx: VtnCaseContext) -> None:
     """The VTN is made to create, in this order, a pending event starting in 20 minutes, an
-    active event of priority 2 (started 2 minutes ago), a pending event starting in 10 minutes
-    and an active event of priority 1 (started a minute ago). The distribution that carries them
+    active event of priority 2 (started 4 minutes ago), a pending event starting in 10 minutes
+    and an active event of priority 1 (started 2 minutes ago). The distribution that carries them
     all and the answer to an oadrRequestEvent must list the active events first, by priority
     (priority 1, then 2), then the pending ones by start (10, then 20 minutes) (rule 15). The
     harness answers them (200)."""
@@ -605,13 +605,13 @@ async def order_mixed(ctx: VtnCaseContext) -> None:
             ven_id=ven_id, signals=[levels(1, minutes=2)], start=ahead(ctx, 20), priority=1
         ),
         "the active priority 2 event": EventSpec(
-            ven_id=ven_id, signals=[levels(1, 2)], start=ahead(ctx, -2), priority=2
+            ven_id=ven_id, signals=[levels(1, 2)], start=ahead(ctx, -4), priority=2
         ),
         "the pending event in 10 minutes": EventSpec(
             ven_id=ven_id, signals=[levels(1, minutes=2)], start=ahead(ctx, 10), priority=3
         ),
         "the active priority 1 event": EventSpec(
-            ven_id=ven_id, signals=[levels(2, 1)], start=ahead(ctx, -1), priority=1
+            ven_id=ven_id, signals=[levels(2, 1)], start=ahead(ctx, -2), priority=1
         ),
     }
     names = list(specs)
