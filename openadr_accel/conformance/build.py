@@ -27,10 +27,24 @@ from ..model import (
 from ..vtn.events import Signal
 from ..vtn.policies import new_id
 
-__all__ = ["MARKET_CONTEXT", "distribution", "event", "modified", "simple"]
+__all__ = [
+    "ENROLLED_MARKET_CONTEXTS",
+    "MARKET_CONTEXT",
+    "SECOND_MARKET_CONTEXT",
+    "distribution",
+    "event",
+    "modified",
+    "simple",
+]
 
 MARKET_CONTEXT = "http://conformance.openadr-accel.example/market"
 """The market context of the harness's events."""
+
+SECOND_MARKET_CONTEXT = f"{MARKET_CONTEXT}/second-program"
+"""A second program the VEN under test is enrolled in (A_E1_0275, A_E1_0285)."""
+
+ENROLLED_MARKET_CONTEXTS = frozenset({MARKET_CONTEXT, SECOND_MARKET_CONTEXT})
+"""The programs a VEN under test must be enrolled in (an external VEN is configured so)."""
 
 
 def simple(*levels: int, interval: timedelta = timedelta(minutes=1)) -> Signal:

@@ -26,6 +26,7 @@ from ..ven.handlers import SignalValue, VenHandlers
 from ..ven.node import VEN
 from ..ven.report_capabilities import ReportCapability
 from ..ven.store import KnownEvent, Registration
+from .build import ENROLLED_MARKET_CONTEXTS
 from .case import Selected, Transport
 from .context import CompressedClock
 from .devices import OptRequest
@@ -254,6 +255,7 @@ class OurVenFactory:
                 backoff=timedelta(milliseconds=100),
                 backoff_max=timedelta(seconds=1),
                 request_timeout=timedelta(seconds=10),
+                market_contexts=ENROLLED_MARKET_CONTEXTS,
             )
             ven = VEN(
                 config,

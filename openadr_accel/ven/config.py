@@ -35,6 +35,8 @@ class VenConfig:
         max_message_bytes: larger answers and pushed messages are refused before parsing.
         forget_after: how long an ended or cancelled event is remembered (so that its answer is
             not sent twice) before it is dropped from the store.
+        market_contexts: the market contexts (programs) the VEN is enrolled in; an event of
+            another one is refused with 453 and not executed. Empty: every market context.
     """
 
     vtn_url: str
@@ -49,6 +51,7 @@ class VenConfig:
     request_timeout: timedelta = timedelta(seconds=30)
     max_message_bytes: int = DEFAULT_MAX_BYTES
     forget_after: timedelta = timedelta(days=1)
+    market_contexts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.vtn_url)

@@ -6,21 +6,28 @@ event of a new distribution is one of::
     condition                                              change                    code
     -----------------------------------------------------  ------------------------  ----
     unknown, and cancelled                                 IGNORED_UNKNOWN_CANCELLED 200  (rule 21)
+    unknown, targeted at other VENs only                   REFUSED_TARGET            462
+    unknown, of a market context the VEN is not enrolled   REFUSED_MARKET_CONTEXT    453
     unknown, with a signal the VEN does not support        REFUSED_SIGNAL            460
     unknown                                                NEW                       200
     known, lower modificationNumber                        IGNORED_STALE             452  (known one stays)
     known, same modificationNumber                         UNCHANGED                 200  (answered before)
     known, higher modificationNumber, cancelled            CANCELLED                 200
-    known, higher, with a signal the VEN does not support  REFUSED_SIGNAL            460
+    known, higher, refused as an unknown one would be      REFUSED_...               4xx
     known, higher modificationNumber                       MODIFIED                  200
 
 and every known event missing from the distribution is IMPLICITLY_CANCELLED. A distribution from
 another vtnID (IDs are case-sensitive) changes nothing and is answered 452 as a whole.
 
+"Targeted at other VENs only": the eiTarget names venIDs, not this VEN's, and nothing else (no
+group, resource or party the VEN could belong to). "Not enrolled": the VEN was given the market
+contexts it takes part in (``VenConfig.market_contexts``) and the event's is not one of them.
+
 A VEN answers (oadrCreatedEvent) the events whose :attr:`EventUpdate.needs_response` is set: a
-new version (NEW, MODIFIED, CANCELLED) with oadrResponseRequired ``always``, and every refusal
-(460, 452) whatever oadrResponseRequired says. A refused version is remembered, so it is refused
-once, not at every distribution.
+new version (NEW, MODIFIED, CANCELLED, and an unknown event already cancelled) with
+oadrResponseRequired ``always``, and every refusal (452, 453, 460, 462) whatever
+oadrResponseRequired says. A refused version is remembered, so it is refused once, not at every
+distribution.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from ..model import (
     ResponseRequired,
 )
 
-__all__ = ["Change", "DistributionReading", "EventUpdate", "created_event", "read_distribution"]
+__all__ = ["REFUSALS", "Change", "DistributionReading", "EventUpdate", "created_event", "read_distribution"]
 
 SignalFilter = Callable[[EiEventSignal], bool]
 """Whether the VEN supports a signal (name, type, units)."""
@@ -64,11 +71,20 @@ class Change(StrEnum):
     """An event the VEN never knew, already cancelled: nothing to do, and not an error (rule 21)."""
     REFUSED_SIGNAL = "refused_signal"
     """The event has a signal the VEN does not support (460)."""
+    REFUSED_TARGET = "refused_target"
+    """The event is targeted at other VENs only (462)."""
+    REFUSED_MARKET_CONTEXT = "refused_market_context"
+    """The event belongs to a market context the VEN is not enrolled in (453)."""
 
 
-_ANSWERED_CHANGES = frozenset({Change.NEW, Change.MODIFIED, Change.CANCELLED})
-_REMEMBERED_CHANGES = _ANSWERED_CHANGES | {Change.REFUSED_SIGNAL}
-"""A refused version is remembered too, so that it is refused (answered 460) only once."""
+REFUSALS = frozenset({Change.REFUSED_SIGNAL, Change.REFUSED_TARGET, Change.REFUSED_MARKET_CONTEXT})
+"""The changes by which a VEN refuses an event version (answered with an error, never executed)."""
+
+_ANSWERED_CHANGES = frozenset(
+    {Change.NEW, Change.MODIFIED, Change.CANCELLED, Change.IGNORED_UNKNOWN_CANCELLED}
+)
+_REMEMBERED_CHANGES = frozenset({Change.NEW, Change.MODIFIED, Change.CANCELLED}) | REFUSALS
+"""A refused version is remembered too, so that it is refused only once."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,15 +139,33 @@ def read_distribution(
     *,
     vtn_id: str,
     supports: SignalFilter = lambda signal: True,
+    ven_id: str | None = None,
+    market_contexts: frozenset[str] = frozenset(),
 ) -> DistributionReading:
-    """Compare ``message`` with the events the VEN knows, by eventID (see the module docstring)."""
+    """Compare ``message`` with the events the VEN knows, by eventID (see the module docstring).
+
+    Args:
+        supports: which signals the VEN supports.
+        ven_id: this VEN's venID (None: targets are not checked).
+        market_contexts: the market contexts the VEN is enrolled in (empty: any).
+    """
     if message.vtn_id != vtn_id:
         return DistributionReading(
             response_code=ResponseCode.INVALID_ID,
             description=f"vtnID {message.vtn_id!r} is not this VEN's VTN ({vtn_id!r}; case-sensitive)",
             updates=(),
         )
-    updates = [_update(known.get(_id_of(event)), event, supports) for event in message.events]
+
+    def refusal(event: OadrEvent) -> Change | None:
+        if not all(supports(signal) for signal in event.ei_event.signals):
+            return Change.REFUSED_SIGNAL
+        if ven_id is not None and _for_other_vens_only(event, ven_id):
+            return Change.REFUSED_TARGET
+        if market_contexts and event.ei_event.event_descriptor.market_context not in market_contexts:
+            return Change.REFUSED_MARKET_CONTEXT
+        return None
+
+    updates = [_update(known.get(_id_of(event)), event, refusal) for event in message.events]
     present = {_id_of(event) for event in message.events}
     updates.extend(
         EventUpdate(
@@ -207,10 +241,20 @@ def _id_of(event: OadrEvent) -> str:
     return event.ei_event.event_descriptor.event_id
 
 
-def _update(previous: OadrEvent | None, event: OadrEvent, supports: SignalFilter) -> EventUpdate:
+def _for_other_vens_only(event: OadrEvent, ven_id: str) -> bool:
+    """Whether the event's eiTarget names venIDs, not ``ven_id``, and nothing else."""
+    target = event.ei_event.target
+    if not target.ven_ids or ven_id in target.ven_ids:
+        return False
+    others = (getattr(target, name) for name in type(target).__dataclass_fields__ if name != "ven_ids")
+    return not any(others)
+
+
+def _update(
+    previous: OadrEvent | None, event: OadrEvent, refusal: Callable[[OadrEvent], Change | None]
+) -> EventUpdate:
     descriptor = event.ei_event.event_descriptor
     cancelled = descriptor.event_status == EventStatus.CANCELLED
-    unsupported = not all(supports(signal) for signal in event.ei_event.signals)
     if previous is None:
         change = Change.IGNORED_UNKNOWN_CANCELLED if cancelled else Change.NEW
     else:
@@ -221,10 +265,10 @@ def _update(previous: OadrEvent | None, event: OadrEvent, supports: SignalFilter
             change = Change.UNCHANGED
         else:
             change = Change.CANCELLED if cancelled else Change.MODIFIED
-    if unsupported and change in (Change.NEW, Change.MODIFIED):
-        change = Change.REFUSED_SIGNAL
+    if change in (Change.NEW, Change.MODIFIED):
+        change = refusal(event) or change
     code = _CODES.get(change, ResponseCode.OK)
-    if change in (Change.REFUSED_SIGNAL, Change.IGNORED_STALE):
+    if change in REFUSALS or change == Change.IGNORED_STALE:
         respond = True  # errors are answered whatever oadrResponseRequired says
     elif change in _ANSWERED_CHANGES:
         respond = event.response_required == ResponseRequired.ALWAYS
@@ -242,5 +286,7 @@ def _update(previous: OadrEvent | None, event: OadrEvent, supports: SignalFilter
 
 _CODES = {
     Change.REFUSED_SIGNAL: ResponseCode.SIGNAL_NOT_SUPPORTED,
+    Change.REFUSED_TARGET: ResponseCode.TARGET_MISMATCH,
+    Change.REFUSED_MARKET_CONTEXT: ResponseCode.NOT_RECOGNIZED,
     Change.IGNORED_STALE: ResponseCode.INVALID_ID,
 }

@@ -22,8 +22,15 @@ from datetime import datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from ..clock import Clock
-from ..model import EventStatus, OadrCreatedEvent, OadrDistributeEvent, OadrEvent, OptType
-from .distribution import Change, DistributionReading, SignalFilter, created_event, read_distribution
+from ..model import EiTarget, EventStatus, OadrCreatedEvent, OadrDistributeEvent, OadrEvent, OptType
+from .distribution import (
+    REFUSALS,
+    Change,
+    DistributionReading,
+    SignalFilter,
+    created_event,
+    read_distribution,
+)
 from .handlers import SignalValue, VenHandlers
 from .schedule import Moment, MomentKind, due, start_offset, timeline
 from .store import KnownEvent, VenStore
@@ -70,6 +77,7 @@ class VenEvents:
         clock: the time source.
         rng: the randomness of randomized starts.
         forget_after: how long a finished event is remembered.
+        market_contexts: the market contexts the VEN is enrolled in (empty: any).
     """
 
     def __init__(
@@ -81,6 +89,7 @@ class VenEvents:
         clock: Clock,
         rng: random.Random,
         forget_after: timedelta,
+        market_contexts: frozenset[str] = frozenset(),
     ) -> None:
         self._store = store
         self._handlers = handlers
@@ -88,6 +97,7 @@ class VenEvents:
         self._clock = clock
         self._rng = rng
         self._forget_after = forget_after
+        self._market_contexts = market_contexts
         self._known = store.events()
         self._lock = asyncio.Lock()
         self.changed: Callable[[], None] = lambda: None
@@ -105,6 +115,8 @@ class VenEvents:
                 message,
                 vtn_id=vtn_id,
                 supports=self._supports,
+                ven_id=ven_id,
+                market_contexts=self._market_contexts,
             )
             if not reading.accepted:
                 return AcceptedDistribution(
@@ -116,10 +128,14 @@ class VenEvents:
             for update in reading.updates:
                 if update.change in (Change.NEW, Change.MODIFIED):
                     assert update.event is not None
-                    decisions[update.event_id] = await self._decide(update.event)
+                    opted = self._opted(update.event_id) if update.change == Change.MODIFIED else None
+                    # An opt of the whole event (oadrCreateOpt) stands for its later versions too.
+                    decisions[update.event_id] = opted or await self._decide(update.event)
                 elif update.change == Change.CANCELLED:
                     previous = self._known.get(update.event_id)
                     decisions[update.event_id] = (previous and previous.opt_type) or OptType.OPT_IN
+                elif update.change == Change.IGNORED_UNKNOWN_CANCELLED:
+                    decisions[update.event_id] = OptType.OPT_IN  # acknowledged: nothing to execute
             answer = created_event(reading, message, ven_id=ven_id, opt=decisions)
 
         async def commit() -> None:
@@ -163,6 +179,15 @@ class VenEvents:
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    def _opted(self, event_id: str) -> OptType | None:
+        """The optType of the VEN's last opt in force about the whole of one event, if any."""
+        found = None
+        for opt in self._store.opts().values():
+            qualified = opt.qualified_event_id
+            if qualified is not None and qualified.event_id == event_id and opt.target == EiTarget():
+                found = opt.opt_type
+        return found
+
     async def _decide(self, event: OadrEvent) -> OptType:
         decide = self._handlers.on_event
         if decide is None:
@@ -192,6 +217,8 @@ class VenEvents:
                     opt_type=decisions[update.event_id],
                     start_offset=start_offset(event, self._rng),
                 )
+                if _over(known, now):  # it ended before the VEN heard of it: nothing to execute
+                    known = replace(known, reported_until=now, finished_at=now)
                 self._keep(known)
                 if known.opt_type == OptType.OPT_IN and _start(known) > now:
                     await notify(handlers.on_event_pending, event)
@@ -199,12 +226,16 @@ class VenEvents:
                 assert event is not None
                 assert previous is not None
                 started = previous.reported_until is not None and previous.reported_until >= _start(previous)
+                window = event.ei_event.active_period.start_after
+                # The random delay is drawn once per event: a modification keeps it unless it
+                # changes the randomization window itself (and the event has not started).
+                keep_offset = started or window == previous.event.ei_event.active_period.start_after
                 self._keep(
                     replace(
                         previous,
                         event=event,
                         opt_type=decisions[update.event_id],
-                        start_offset=previous.start_offset if started else start_offset(event, self._rng),
+                        start_offset=previous.start_offset if keep_offset else start_offset(event, self._rng),
                     )
                 )
                 if decisions[update.event_id] == OptType.OPT_IN:
@@ -215,7 +246,7 @@ class VenEvents:
                 self._keep(replace(previous, event=event, finished_at=previous.finished_at or now))
                 if previous.finished_at is None and previous.opt_type == OptType.OPT_IN:
                     await notify(handlers.on_event_cancelled, event)
-            elif update.change == Change.REFUSED_SIGNAL:
+            elif update.change in REFUSALS:
                 assert event is not None
                 self._keep(KnownEvent(event=event, opt_type=None, start_offset=timedelta(0), finished_at=now))
             elif update.change == Change.IMPLICITLY_CANCELLED and previous is not None:
@@ -262,6 +293,14 @@ class VenEvents:
             self._store.forget_finished(cutoff)
         finished = [known.finished_at for known in self._known.values() if known.finished_at is not None]
         return min(finished) + self._forget_after if finished else None
+
+
+def _over(known: KnownEvent, now: datetime) -> bool:
+    """Whether the event's active period (randomized start included) ended by ``now``."""
+    period = known.event.ei_event.active_period
+    if known.event.ei_event.event_descriptor.event_status == EventStatus.COMPLETED:
+        return True
+    return bool(period.duration) and _start(known) + period.duration <= now
 
 
 def _finished_by(known: KnownEvent, cutoff: datetime) -> bool:

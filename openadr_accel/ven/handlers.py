@@ -18,7 +18,7 @@ logged and the VEN carries on.
 Example::
 
     async def decide(event: OadrEvent) -> OptType:
-        return OptType.OPT_IN if not event.ei_event.event_descriptor.test_event else OptType.OPT_OUT
+        return OptType.OPT_OUT if event.ei_event.event_descriptor.is_test_event else OptType.OPT_IN
 
     async def apply(event: OadrEvent, signals: tuple[SignalValue, ...]) -> None:
         for signal in signals:

@@ -135,6 +135,7 @@ class VEN:
             clock=clock,
             rng=self._rng,
             forget_after=config.forget_after,
+            market_contexts=config.market_contexts,
         )
         self.reports = VenReports(reports, history_size=history_size, clock=clock)
         self.session = VenSession(

@@ -262,11 +262,7 @@ class VenSession:
     async def poll(self) -> Payload:
         """One oadrPoll; what came is answered (see :meth:`answer`) and returned."""
         message = await self.client.send(ServiceName.OADR_POLL, OadrPoll(ven_id=self.ven_id))
-        reply = await self.answer(message)
-        if reply.answer is not None:
-            await self._deliver(reply.answer)
-        if reply.after is not None:
-            await reply.after()
+        await self._reply_to(message)
         return message
 
     async def request_events(self) -> OadrDistributeEvent:
@@ -274,12 +270,20 @@ class VenSession:
         message = await self._send(
             OadrRequestEvent(request_id=new_id(), ven_id=self.ven_id), OadrDistributeEvent
         )
-        reply = await self.answer(message)
-        if reply.answer is not None:
-            await self._deliver(reply.answer)
-        if reply.after is not None:
-            await reply.after()
+        await self._reply_to(message)
         return message
+
+    async def _reply_to(self, message: Payload) -> None:
+        """Answer a message the VTN sent (polled, or returned), then follow the answer up. The
+        follow-up is the VEN's own change (a registration the VEN confirmed cancelled ends), so
+        it happens even when the VTN's acknowledgement of the answer is lost."""
+        reply = await self.answer(message)
+        try:
+            if reply.answer is not None:
+                await self._deliver(reply.answer)
+        finally:
+            if reply.after is not None:
+                await reply.after()
 
     async def create_opt(
         self,

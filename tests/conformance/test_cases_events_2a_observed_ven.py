@@ -22,6 +22,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -52,10 +53,11 @@ from openadr_accel.ven.distribution import (
     Change,
     DistributionReading,
     EventUpdate,
-    SignalFilter,
     read_distribution,
 )
 from openadr_accel.ven.events import AcceptedDistribution, VenEvents
+
+Reading = DistributionReading
 
 SETTINGS = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
 
@@ -88,34 +90,7 @@ class OurVenBug(AssertionError):
     """A case failed against our VEN with the symptom of a known bug of our VEN."""
 
 
-BUGS: Mapping[str, tuple[str, str]] = {
-    "A_E1_0260": (
-        "it drew",
-        "our VEN draws a new random start offset for every new version of a pending event"
-        " (VenEvents._apply: start_offset(event, rng) unless the event started), so a modification"
-        " moves a randomized start; the 2.0a randomization rule: modifications keep the same random"
-        " offset unless startafter itself is modified",
-    ),
-    "A_E1_0300": (
-        "targeted at another VEN",
-        "our VEN never looks at an event's eiTarget: an event whose eiTarget names only another"
-        " venID is answered 200 optIn and executed; a VEN must detect a non-matching eiTarget and"
-        " answer it with a 4xx (462) in the eventResponse, and not execute it",
-    ),
-    "A_E1_0325": (
-        "of market context",
-        "our VEN has no notion of the market contexts (programs) it is enrolled in (VenConfig has"
-        " none): an event of any marketContext is answered 200 optIn and executed; a VEN must"
-        " detect a non-matching marketContext and answer it with a 4xx in the eventResponse",
-    ),
-    "A_E1_0340": (
-        "does not execute the expired event",
-        "our VEN takes a new event whose active period is already over (eventStatus completed) as"
-        " a new event: the scheduler reports every past moment at once (VenEvents.fire_due with"
-        " reported_until None), so on_event_started and on_event_ended are called for an event that"
-        " ended 20 minutes ago; an expired event must not be executed",
-    ),
-}
+BUGS: Mapping[str, tuple[str, str]] = {}
 """Our VEN's bugs, by case: (the symptom in the failure reason, the bug)."""
 
 NOT_APPLICABLE: Mapping[tuple[str, Transport], str] = {
@@ -219,13 +194,9 @@ def rewrite_updates(monkeypatch: pytest.MonkeyPatch, rewrite: Callable[[EventUpd
     original = read_distribution
 
     def patched(
-        known: Mapping[str, OadrEvent],
-        message: OadrDistributeEvent,
-        *,
-        vtn_id: str,
-        supports: SignalFilter = lambda signal: True,
+        known: Mapping[str, OadrEvent], message: OadrDistributeEvent, **options: Any
     ) -> DistributionReading:
-        reading = original(known, message, vtn_id=vtn_id, supports=supports)
+        reading = original(known, message, **options)
         return replace(reading, updates=tuple(rewrite(update) for update in reading.updates))
 
     monkeypatch.setattr(ven_events, "read_distribution", patched)
@@ -356,13 +327,9 @@ async def test_a_ven_that_takes_events_from_any_vtn_id_fails_0390(monkeypatch: p
     original = read_distribution
 
     def any_vtn(
-        known: Mapping[str, OadrEvent],
-        message: OadrDistributeEvent,
-        *,
-        vtn_id: str,
-        supports: SignalFilter = lambda signal: True,
+        known: Mapping[str, OadrEvent], message: OadrDistributeEvent, **options: Any
     ) -> DistributionReading:
-        return original(known, message, vtn_id=message.vtn_id, supports=supports)
+        return original(known, message, **{**options, "vtn_id": message.vtn_id})
 
     monkeypatch.setattr(ven_events, "read_distribution", any_vtn)
     results = await run(OurVenFactory(), ["A_E1_0390"])
@@ -461,9 +428,6 @@ async def test_against_a_device_that_cannot_be_observed_the_cases_need_observati
     by_number = {result.case.number: result for result in results}
     for number in numbers:
         result = by_number[number]
-        if number == "A_E1_0300":  # our VEN's bug is in what it answers, which the harness sees
-            assert result.verdict is Verdict.FAILED, result.reason
-            continue
         assert result.verdict is Verdict.NEEDS_OBSERVATION, (result.case_id, result.verdict, result.reason)
         assert result.observations, result.case_id
         assert result.checks, result.case_id

@@ -56,14 +56,7 @@ NUMBERS = [
     "A_E1_0200",
 ]
 
-BUGS = {
-    "A_E1_0098": (
-        "our VEN sends no oadrCreatedEvent for an event it never knew that arrives cancelled with "
-        "oadrResponseRequired always: ven/distribution.py reads it as IGNORED_UNKNOWN_CANCELLED with "
-        "needs_response False, though 'always' asks for a response to every event received (rule 21 only "
-        "says it is not an error: the answer is 200)"
-    ),
-}
+BUGS: dict[str, str] = {}
 """Cases our VEN fails, by pull number: a bug of the VEN's, reported (not a fault of the case)."""
 
 ALWAYS = [sequence.number for sequence in SEQUENCES if sequence.required is ResponseRequired.ALWAYS]

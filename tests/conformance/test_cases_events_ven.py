@@ -55,13 +55,7 @@ NUMBERS = [
     "E1_1080",
 ]
 
-BUGS = {
-    "E1_1065": (
-        "our VEN answers optIn to a modification of an event it opted out of with oadrCreateOpt: "
-        "VenEvents.read asks on_event about the new version and takes its answer over the opt in force "
-        "(the VTN ignores that oadrCreatedEvent by rule 206, and the VEN then runs the event)"
-    ),
-}
+BUGS: dict[str, str] = {}
 """Cases our VEN fails, by pull number: a bug of the VEN's, reported (not a fault of the case)."""
 
 Read = Callable[..., Awaitable[AcceptedDistribution]]

@@ -200,20 +200,9 @@ async def test_n1_0050_fails_when_the_ven_does_not_register_again(transport: Tra
     assert "did not send an oadrCreatePartyRegistration after the request" in result.reason
 
 
-# -- a bug of our VEN ---------------------------------------------------------------------------------
+# -- a bug of our VEN, fixed: the follow-up of a reply happens even when its acknowledgement is lost --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "VenSession.poll runs a reply's follow-up (here: forgetting the registration the VTN "
-        "cancelled) only if delivering the answer raised nothing: when the VTN's answer to the "
-        "VEN's oadrCanceledPartyRegistration 200 cannot be read (an empty body, a dropped "
-        "connection), the VEN keeps the cancelled registration and goes on polling under it "
-        "(against a VTN that then answers 463 it registers again, undoing the cancellation). "
-        "2.0b: the registration ended when the VEN confirmed the VTN's cancellation."
-    ),
-)
 async def test_our_ven_ends_a_cancelled_registration_even_if_the_ack_of_its_confirmation_is_lost() -> None:
     async def body(ctx: VenCaseContext) -> None:
         def unreadable(message: Any) -> Any:

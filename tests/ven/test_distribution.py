@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from samples import simple_event
+from samples import VEN_ID, simple_event
 
 from openadr_accel import xml
 from openadr_accel.errors import LocalProtocolError
 from openadr_accel.model import (
+    EiTarget,
     EventStatus,
     OadrDistributeEvent,
     OadrEvent,
@@ -84,13 +85,58 @@ def test_a_e1_0392_a_lower_modification_number_is_ignored_and_answered_452() -> 
     assert reading.known_after(known) == known  # the known version stays
 
 
-def test_a_e1_0345_an_unknown_cancelled_event_is_not_an_error() -> None:
-    reading = read_distribution({}, distribution(event("gone", 4, status=EventStatus.CANCELLED)), vtn_id=VTN)
+@pytest.mark.parametrize("required", [ResponseRequired.ALWAYS, ResponseRequired.NEVER])
+def test_a_e1_0345_an_unknown_cancelled_event_is_not_an_error(required: ResponseRequired) -> None:
+    """Rule 21: acknowledged with 200 when oadrResponseRequired is always (A_E1_0098), else silent."""
+    gone = event("gone", 4, status=EventStatus.CANCELLED, required=required)
+    reading = read_distribution({}, distribution(gone), vtn_id=VTN)
     [update] = reading.updates
     assert update.change == Change.IGNORED_UNKNOWN_CANCELLED
     assert update.response_code == ResponseCode.OK
-    assert not update.needs_response
+    assert update.needs_response is (required == ResponseRequired.ALWAYS)
     assert reading.known_after({}) == {}
+
+
+def test_a_e1_0300_an_event_for_other_vens_only_is_refused_462() -> None:
+    mine = event("mine")
+    others = replace(mine, ei_event=replace(mine.ei_event, target=EiTarget(ven_ids=("someone-else",))))
+    others = _with_id(others, "others")
+    shared = _with_id(
+        replace(mine, ei_event=replace(mine.ei_event, target=EiTarget(ven_ids=("x",), group_ids=("g",)))),
+        "shared",
+    )
+    reading = read_distribution({}, distribution(mine, others, shared), vtn_id=VTN, ven_id=VEN_ID)
+    found = {u.event_id: (u.change, u.response_code.value, u.needs_response) for u in reading.updates}
+    assert found["others"] == (Change.REFUSED_TARGET, "462", True)
+    assert found["mine"][0] == Change.NEW
+    assert found["shared"][0] == Change.NEW  # a group the VEN may belong to: not refused
+    # without the VEN's venID, targets are not checked
+    assert read_distribution({}, distribution(others), vtn_id=VTN).updates[0].change == Change.NEW
+
+
+def test_a_e1_0325_an_event_of_a_market_context_the_ven_is_not_enrolled_in_is_refused_453() -> None:
+    foreign = _with_id(event("x"), "foreign")
+    foreign = replace(
+        foreign,
+        ei_event=replace(
+            foreign.ei_event,
+            event_descriptor=replace(
+                foreign.ei_event.event_descriptor, market_context="http://other.example"
+            ),
+        ),
+    )
+    enrolled = frozenset({event("y").ei_event.event_descriptor.market_context})
+    reading = read_distribution(
+        {}, distribution(event("ours"), foreign), vtn_id=VTN, market_contexts=enrolled
+    )
+    found = {u.event_id: (u.change, u.response_code.value) for u in reading.updates}
+    assert found == {"ours": (Change.NEW, "200"), "foreign": (Change.REFUSED_MARKET_CONTEXT, "453")}
+    assert read_distribution({}, distribution(foreign), vtn_id=VTN).updates[0].change == Change.NEW
+
+
+def _with_id(source: OadrEvent, event_id: str) -> OadrEvent:
+    descriptor = replace(source.ei_event.event_descriptor, event_id=event_id)
+    return replace(source, ei_event=replace(source.ei_event, event_descriptor=descriptor))
 
 
 def test_implicit_cancel_of_a_known_event_missing_from_the_distribution() -> None:

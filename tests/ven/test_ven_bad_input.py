@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from samples import VTN_ID, simple_event
+from samples import VEN_ID, VTN_ID, simple_event
 from ven_harness import Journal, make_ven
 from vtn_harness import SettableClock
 
@@ -66,7 +66,7 @@ class ScriptedVtn:
                 if isinstance(scripted, int):
                     return web.Response(status=scripted, text="scripted failure")
                 return web.Response(body=scripted, content_type="application/xml")
-            return self.answer(OadrResponse(ei_response=ok(), ven_id="ven-1"))
+            return self.answer(OadrResponse(ei_response=ok(), ven_id=VEN_ID))
         message = xml.parse(await request.read())
         self.received.append(message)
         if isinstance(message, OadrQueryRegistration | OadrCreatePartyRegistration):
@@ -78,14 +78,14 @@ class ScriptedVtn:
                     profiles=(
                         OadrProfile(profile_name=ProfileName.B, transports=(TransportName.SIMPLE_HTTP,)),
                     ),
-                    ven_id="ven-1" if registered else None,
+                    ven_id=VEN_ID if registered else None,
                     registration_id="reg-1" if registered else None,
                     requested_poll_freq=timedelta(seconds=1),
                 )
             )
         if service == "EiReport":
-            return self.answer(OadrRegisteredReport(ei_response=ok(), ven_id="ven-1"))
-        return self.answer(OadrResponse(ei_response=ok(), ven_id="ven-1"))
+            return self.answer(OadrRegisteredReport(ei_response=ok(), ven_id=VEN_ID))
+        return self.answer(OadrResponse(ei_response=ok(), ven_id=VEN_ID))
 
     @staticmethod
     def answer(payload: object) -> web.Response:

@@ -81,7 +81,7 @@ from ...model import (
     SiScaleCode,
 )
 from ...vtn.events import Signal
-from ..build import MARKET_CONTEXT, distribution, event, modified
+from ..build import MARKET_CONTEXT, SECOND_MARKET_CONTEXT, distribution, event, modified
 from ..case import CaseFailed, Role, case
 from ..context import VenCaseContext
 from ..devices import OptRequest
@@ -112,9 +112,6 @@ STEP = timedelta(minutes=2)
 
 LEAD = timedelta(minutes=3)
 """How far ahead an event starts when it must reach a pull VEN while still pending."""
-
-SECOND_MARKET_CONTEXT = f"{MARKET_CONTEXT}/second-program"
-"""The second program the VEN under test is enrolled in (0275, 0285)."""
 
 FOREIGN_MARKET_CONTEXT = "http://another-utility.example/market/not-enrolled"
 """A program the VEN under test is not enrolled in (0325)."""
