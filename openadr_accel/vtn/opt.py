@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import (
     EiResponse,
+    EiTarget,
     OadrCanceledOpt,
     OadrCancelOpt,
     OadrCreatedOpt,
@@ -29,8 +30,10 @@ class VtnOpts:
 
     async def on_create_opt(self, message: OadrCreateOpt) -> OadrCreatedOpt:
         """Store (or replace, for a reused optID) an opt. An opt naming an event must name a
-        current version of an event of this VEN (else 452); it becomes the VEN's answer to that
-        event and overrides later oadrCreatedEvent answers (rule 206)."""
+        current version of an event of this VEN (else 452). An opt of the whole event becomes the
+        VEN's answer to it and overrides later oadrCreatedEvent answers (rule 206); an opt for
+        some of the VEN's resources only (an eiTarget) is kept as an opt, and the VEN's answer
+        to the event stands for its other resources (E1_1060)."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
         store = context.store
@@ -39,6 +42,7 @@ class VtnOpts:
             qualified = message.qualified_event_id
             if qualified is not None:
                 await answerable_event(context, ven, qualified)
+            if qualified is not None and message.target == EiTarget():
                 record = EventResponseRecord(
                     ven_id=ven.ven_id,
                     event_id=qualified.event_id,

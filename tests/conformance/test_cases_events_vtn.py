@@ -51,8 +51,6 @@ from openadr_accel.model import (
 )
 from openadr_accel.vtn.handlers import Peer
 from openadr_accel.vtn.store import (
-    EventResponseRecord,
-    EventResponseSource,
     MessageKind,
     QueuedMessage,
     VenRecord,
@@ -83,14 +81,7 @@ NOT_APPLICABLE = {
 """Cases that cannot apply to our VTN, by pull number, and what their reason says: our VTN's
 event API has no baseline (the case's docstring says why it is then not applicable)."""
 
-BUGS = {
-    "E1_1060": (
-        "our VTN takes an oadrCreateOpt that names an event for one resource (eiTarget resourceID) as the "
-        "VEN's optOut of the whole event: VtnOpts.on_create_opt stores an EventResponseRecord optOut for the "
-        "VEN whatever the opt's eiTarget says, replacing its optIn, so the VEN counts as out with all its "
-        "resources (and, by rule 206, its later oadrCreatedEvent answers are ignored)"
-    ),
-}
+BUGS: dict[str, str] = {}
 """Cases our VTN fails, by pull number: a bug of the VTN's, reported (not a fault of the case)."""
 
 
@@ -551,20 +542,3 @@ async def test_the_baseline_case_fails_when_the_intervals_do_not_cover_the_basel
         return replace(built, ei_event=replace(built.ei_event, baseline=changed))
 
     assert_failed(await run(tampered(on_create=short), ["E1_1027"]), "add up to its duration")
-
-
-async def test_the_partial_opt_out_case_passes_against_a_vtn_that_keeps_the_ven_in() -> None:
-    """Against our VTN with its bug worked around (an opt naming an event is kept as an opt, but
-    no longer recorded as the VEN's answer to the whole event) E1_1060 passes: its xfail above is
-    the VTN's fault, not the case's."""
-
-    def skipping_opts(original: Callable[[EventResponseRecord], Awaitable[None]]) -> Any:
-        async def save_event_response(record: EventResponseRecord) -> None:
-            if record.source != EventResponseSource.CREATE_OPT:
-                await original(record)
-
-        return save_event_response
-
-    results = await run(store_patched("save_event_response", skipping_opts), ["E1_1060"], BOTH)
-    for result in results:
-        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)

@@ -632,7 +632,6 @@ async def test_e1_1060_e1_1065_rule_206_an_opt_overrides_later_created_event(tmp
                 created_date_time=START,
                 request_id="opt-req",
                 qualified_event_id=QualifiedEventID(event_id="e", modification_number=0),
-                target=EiTarget(resource_ids=("r2",)),
             ),
         )
         assert isinstance(opt, OadrCreatedOpt)

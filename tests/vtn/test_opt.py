@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-from vtn_harness import START, RunningVtn, VenClient, running_vtn
+from vtn_harness import START, RunningVtn, VenClient, answer_event, running_vtn
 
 from openadr_accel.model import (
     Available,
@@ -16,6 +16,7 @@ from openadr_accel.model import (
     OadrCancelOpt,
     OadrCreatedOpt,
     OadrCreateOpt,
+    OadrResponse,
     OptReason,
     OptType,
     QualifiedEventID,
@@ -63,7 +64,10 @@ def schedule(
     )
 
 
-def event_opt(ven_id: str, opt_id: str, event_id: str, modification: int) -> OadrCreateOpt:
+def event_opt(
+    ven_id: str, opt_id: str, event_id: str, modification: int, *, target: EiTarget = EiTarget()
+) -> OadrCreateOpt:
+    """An optOut of an event: of the whole event, or for the resources in ``target``."""
     return OadrCreateOpt(
         opt_id=opt_id,
         opt_type=OptType.OPT_OUT,
@@ -72,7 +76,7 @@ def event_opt(ven_id: str, opt_id: str, event_id: str, modification: int) -> Oad
         created_date_time=START,
         request_id=f"req-{opt_id}",
         qualified_event_id=QualifiedEventID(event_id=event_id, modification_number=modification),
-        target=EiTarget(resource_ids=("r1",)),
+        target=target,
     )
 
 
@@ -223,8 +227,26 @@ async def test_an_opt_naming_another_ven_is_463(tmp_path: Path) -> None:
 # -- opts naming events ------------------------------------------------------------------------------
 
 
-async def test_an_opt_naming_a_current_event_is_stored_and_answers_it(tmp_path: Path) -> None:
-    """E1_1060: an opt out of an event for a subset of resources."""
+async def test_an_opt_for_some_resources_of_an_event_is_kept_and_the_answer_stands(tmp_path: Path) -> None:
+    """E1_1060: an opt out of an event for a subset of resources is an opt; the VEN's answer to
+    the event stands for its other resources (and rule 206 does not apply)."""
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = await registered(session, server, "ven-a")
+        await server.vtn.events.create(signals=[simple()], start=START + HOUR, event_id="e")
+        answered = await ven.post("EiEvent", answer_event("ven-a", "d-1", "e"))
+        assert isinstance(answered, OadrResponse)
+        assert answered.ei_response.response_code == ResponseCode.OK
+        opt = event_opt("ven-a", "opt-e", "e", 0, target=EiTarget(resource_ids=("r1",)))
+        assert (await create(ven, opt)).ei_response.response_code == ResponseCode.OK
+        assert await server.vtn.opts.list("ven-a") == [opt]
+        [record] = await server.vtn.events.responses("e")
+        assert (record.opt_type, record.source) == (OptType.OPT_IN, EventResponseSource.CREATED_EVENT)
+        assert server.recorder.calls["opt"] == [(opt,)]
+        assert [overridden for _, overridden in server.recorder.calls["event_response"]] == [False]
+
+
+async def test_an_opt_of_a_whole_current_event_is_stored_and_answers_it(tmp_path: Path) -> None:
+    """E1_1065: an opt out of a whole event is the VEN's answer to it."""
     async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
         ven = await registered(session, server, "ven-a")
         await server.vtn.events.create(signals=[simple()], start=START + HOUR, event_id="e")
