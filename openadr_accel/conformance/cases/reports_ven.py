@@ -656,6 +656,12 @@ async def short_report(ctx: VenCaseContext) -> None:
         await reports.quiet()
         updates = reports.updates_for(rid)
         reports.verify(request, offered, updates)
+        late = [update.at for update in updates if update.at > end + _MINUTE + reports.grace()]
+        ctx.check(
+            not late,
+            "the VEN ends the report by itself: no update later than a reportBackDuration after the"
+            f" reportInterval's end ({len(late)} later)",
+        )
         outside = [
             reading.start
             for update in updates
@@ -664,12 +670,6 @@ async def short_report(ctx: VenCaseContext) -> None:
             and not (start - _CLOCK_TOLERANCE <= reading.start < end + _CLOCK_TOLERANCE)
         ]
         ctx.check(not outside, f"every reading starts within the reportInterval ({len(outside)} outside)")
-        late = [update.at for update in updates if update.at > end + _MINUTE + reports.grace()]
-        ctx.check(
-            not late,
-            "the VEN ends the report by itself: no update later than a reportBackDuration after the"
-            f" reportInterval's end ({len(late)} later)",
-        )
         reports.open.discard(rid)
 
 
@@ -1325,6 +1325,8 @@ class _AskedRequester:
 
 _TH_USAGE = "TH-VTN-TELEMETRY-USAGE"
 _TH_STATUS = "TH-VTN-TELEMETRY-STATUS"
+_TH_USAGE_POINTS = ("th-power", "th-energy")
+_TH_STATUS_POINTS = ("th-status",)
 
 
 async def _zero() -> Decimal:
@@ -1468,6 +1470,13 @@ class _HarnessReporter:
             ctx.check(request is not None, f"the VEN requests the VTN's report {item.report_specifier_id}")
             assert request is not None
             specifier = request.report_specifier
+            if item.r_ids is not None:
+                asked = sorted(payload.r_id for payload in specifier.specifier_payloads)
+                ctx.check(
+                    asked == sorted(item.r_ids),
+                    f"the request for {item.report_specifier_id} names the rIDs {sorted(item.r_ids)}"
+                    f" (it names {asked})",
+                )
             ctx.check(
                 specifier.granularity == item.granularity
                 and specifier.report_back_duration == item.report_back_duration,
@@ -1594,7 +1603,7 @@ async def swapped_one_shot(ctx: VenCaseContext) -> None:
     oadrUpdatedReport 200 echoing the requestID (and, observed, hands the data on). Not
     applicable to a VEN that cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_STATUS)
+    wanted = WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS)
     _, requests = await _requested(ctx, reporter, [wanted])
     await reporter.send(reporter.update([_requests_for(requests, wanted)]))
 
@@ -1612,7 +1621,12 @@ async def swapped_periodic(ctx: VenCaseContext) -> None:
     reportRequestID (rule 304); the VEN answers each with oadrUpdatedReport 200. Not applicable to
     a VEN that cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_USAGE, granularity=_MINUTE, report_back_duration=_MINUTE)
+    wanted = WantedReport(
+        report_specifier_id=_TH_USAGE,
+        r_ids=_TH_USAGE_POINTS,
+        granularity=_MINUTE,
+        report_back_duration=_MINUTE,
+    )
     _, requests = await _requested(ctx, reporter, [wanted])
     request = _requests_for(requests, wanted)
     await ctx.sleep(_MINUTE)
@@ -1635,8 +1649,13 @@ async def swapped_several(ctx: VenCaseContext) -> None:
     cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
     wanted = [
-        WantedReport(report_specifier_id=_TH_STATUS),
-        WantedReport(report_specifier_id=_TH_USAGE, granularity=_MINUTE, report_back_duration=_MINUTE),
+        WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS),
+        WantedReport(
+            report_specifier_id=_TH_USAGE,
+            r_ids=_TH_USAGE_POINTS,
+            granularity=_MINUTE,
+            report_back_duration=_MINUTE,
+        ),
     ]
     _, requests = await _requested(ctx, reporter, wanted)
     ctx.check(len(requests) >= 2, f"one oadrCreateReport carries both requests ({len(requests)} in it)")
@@ -1656,7 +1675,12 @@ async def swapped_cancel(ctx: VenCaseContext) -> None:
     reportToFollow false; the harness confirms with oadrCanceledReport 200. Not applicable to a
     VEN that cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_USAGE, granularity=_MINUTE, report_back_duration=_MINUTE)
+    wanted = WantedReport(
+        report_specifier_id=_TH_USAGE,
+        r_ids=_TH_USAGE_POINTS,
+        granularity=_MINUTE,
+        report_back_duration=_MINUTE,
+    )
     _, requests = await _requested(ctx, reporter, [wanted])
     request = _requests_for(requests, wanted)
     await ctx.sleep(_MINUTE)
@@ -1688,7 +1712,12 @@ async def swapped_cancel_on_updated(ctx: VenCaseContext) -> None:
     oadrResponse 200. Not applicable to a VEN that cannot be asked to request reports (ours) or
     cannot cancel on oadrUpdatedReport."""
     reporter = await _swapped_start(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_USAGE, granularity=_MINUTE, report_back_duration=_MINUTE)
+    wanted = WantedReport(
+        report_specifier_id=_TH_USAGE,
+        r_ids=_TH_USAGE_POINTS,
+        granularity=_MINUTE,
+        report_back_duration=_MINUTE,
+    )
     _, requests = await _requested(ctx, reporter, [wanted])
     request = _requests_for(requests, wanted)
     await ctx.sleep(_MINUTE)
@@ -1733,7 +1762,7 @@ async def swapped_request_on_registered(ctx: VenCaseContext) -> None:
     be asked to request reports (ours) or cannot request on oadrRegisteredReport."""
     await ctx.harness.registered(timeout=ctx.timeouts.action)
     reporter = _HarnessReporter(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_STATUS)
+    wanted = WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS)
     await _requester(ctx).request_reports([wanted], on_registered_report=True)
     since = ctx.harness.mark()
     await reporter.offer()
