@@ -64,6 +64,10 @@ from .results.console import print_results
 from .results.html import write_html
 from .results.junit import write_junit
 
+_EXTERNAL_CASE_SECONDS = 1800.0
+"""The default bound of one case against an external device: its clock runs in real time, and
+the event-following cases (A_E1_0210, say) take several minutes."""
+
 if TYPE_CHECKING:
     import ssl
 
@@ -163,7 +167,8 @@ def _common_options(command: _F) -> _F:
             "--case-timeout",
             type=click.FloatRange(min=0, min_open=True),
             help="The most seconds one case may take [default: 120 for our devices; for an "
-            "external one, 120 or 3 x --action-timeout, whichever is more].",
+            "external one, 1800 or 3 x --action-timeout, whichever is more: some cases follow an "
+            "event for minutes in real time].",
         ),
         click.option(
             "--speed",
@@ -344,7 +349,7 @@ def _parse(role: Role, flags: dict[str, Any]) -> _Options:
     timeouts = Timeouts(message=flags["timeout"], action=flags["action_timeout"])
     case_seconds = flags["case_timeout"]
     if case_seconds is None:
-        case_seconds = 120.0 if ours else max(120.0, 3 * timeouts.action)
+        case_seconds = 120.0 if ours else max(_EXTERNAL_CASE_SECONDS, 3 * timeouts.action)
     speed = flags["speed"] if flags["speed"] is not None else (DEFAULT_OUR_SPEED if ours else 1.0)
     tolerate = frozenset(_TOLERABLE[name] for name in flags["tolerate"])
     options = _Options(
