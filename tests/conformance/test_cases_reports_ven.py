@@ -601,9 +601,9 @@ class RequestingVen(OurVen):
     it sends oadrCreateReport and oadrCancelReport through its own client. It cannot carry them
     on oadrRegisteredReport or oadrUpdatedReport."""
 
-    def __init__(self, ours: OurVen, *, specifier_id: Callable[[str], str]) -> None:
+    def __init__(self, ours: OurVen, faults: RequestFaults) -> None:
         super().__init__(ours.ven, ours.journal)
-        self.specifier_id = specifier_id
+        self.faults = faults
 
     async def request_reports(
         self, wanted: Sequence[WantedReport], *, on_registered_report: bool = False
@@ -615,7 +615,7 @@ class RequestingVen(OurVen):
             OadrReportRequest(
                 report_request_id=f"VEN-RR-{new_id()[:8]}",
                 report_specifier=ReportSpecifier(
-                    report_specifier_id=self.specifier_id(item.report_specifier_id),
+                    report_specifier_id=self.faults.specifier_id(item.report_specifier_id),
                     granularity=item.granularity,
                     report_back_duration=item.report_back_duration,
                     specifier_payloads=tuple(
@@ -626,8 +626,9 @@ class RequestingVen(OurVen):
             )
             for item in wanted
         )
-        message = OadrCreateReport(request_id=new_id(), report_requests=requests, ven_id=session.ven_id)
-        await session.client.send(ServiceName.EI_REPORT, message)
+        for batch in [(request,) for request in requests] if self.faults.one_per_message else [requests]:
+            message = OadrCreateReport(request_id=new_id(), report_requests=batch, ven_id=session.ven_id)
+            await session.client.send(ServiceName.EI_REPORT, message)
 
     async def cancel_report(
         self, report_request_id: str, *, report_to_follow: bool, on_updated_report: bool = False
@@ -638,23 +639,33 @@ class RequestingVen(OurVen):
         message = OadrCancelReport(
             request_id=new_id(),
             report_request_ids=(report_request_id,),
-            report_to_follow=report_to_follow,
+            report_to_follow=report_to_follow or self.faults.report_to_follow,
             ven_id=session.ven_id,
         )
         await session.client.send(ServiceName.EI_REPORT, message)
 
 
+@dataclass(frozen=True)
+class RequestFaults:
+    """How a requesting VEN may get it wrong: request another report than it was asked to,
+    send each request in a message of its own, always ask for a final report on cancelling."""
+
+    specifier_id: Callable[[str], str] = lambda offered: offered
+    one_per_message: bool = False
+    report_to_follow: bool = False
+
+
 class RequestingVenFactory(OurVenFactory):
-    def __init__(self, *, specifier_id: Callable[[str], str] = lambda offered: offered) -> None:
+    def __init__(self, faults: RequestFaults = RequestFaults()) -> None:
         super().__init__()
-        self.specifier_id = specifier_id
+        self.faults = faults
 
     @contextlib.asynccontextmanager
     async def attach(
         self, selected: Selected, harness: HarnessVtn, clock: CompressedClock
     ) -> AsyncIterator[RequestingVen]:
         async with super().attach(selected, harness, clock) as ours:
-            yield RequestingVen(ours, specifier_id=self.specifier_id)
+            yield RequestingVen(ours, self.faults)
 
 
 def test_the_requesting_ven_is_a_report_requesting_ven() -> None:
@@ -677,12 +688,25 @@ async def test_swapped_cases_pass_against_a_ven_that_requests(transport: Transpo
     assert any("hands the VTN's report data" in check for check in checks)
 
 
-async def test_swapped_case_fails_against_a_ven_requesting_a_report_never_offered() -> None:
-    [result] = await run(
-        RequestingVenFactory(specifier_id=lambda _: "NOT-OFFERED"), ["R1_3070"], Transport.PULL
-    )
-    assert result.verdict is Verdict.FAILED
-    assert "only reports and rIDs the VTN offered" in result.reason
+@pytest.mark.parametrize(
+    ("number", "faults", "words"),
+    [
+        (
+            "R1_3070",
+            RequestFaults(specifier_id=lambda _: "NOT-OFFERED"),
+            "only reports and rIDs the VTN offered",
+        ),
+        ("R1_3090", RequestFaults(one_per_message=True), "one oadrCreateReport carries the 2 requests"),
+        ("R1_3100", RequestFaults(report_to_follow=True), "asks for no final report"),
+    ],
+    ids=["a report never offered", "one request per message", "a final report nobody asked for"],
+)
+async def test_a_swapped_case_fails_against_a_ven_that_requests_wrongly(
+    number: str, faults: RequestFaults, words: str
+) -> None:
+    [result] = await run(RequestingVenFactory(faults), [number], Transport.PULL)
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert words in result.reason
 
 
 async def test_swapped_case_fails_against_a_ven_refusing_the_report_data(
