@@ -32,6 +32,18 @@ class Inbox:
         """A position: :meth:`wait_for` with ``since=`` this ignores what came before."""
         return len(self.messages)
 
+    def index_of(self, message: Payload) -> int:
+        """The position of ``message`` (this very object: equal messages, such as two
+        oadrPolls of one VEN, are told apart), for ``since=index_of(m) + 1``.
+
+        Raises:
+            ValueError: it is not in the inbox.
+        """
+        for position, held in enumerate(self.messages):
+            if held is message:
+                return position
+        raise ValueError(f"{type(message).__name__} is not in the inbox")
+
     def of(self, kind: type[P], *, since: int = 0) -> list[P]:
         """The messages of ``kind`` from ``since`` on."""
         return [message for message in self.messages[since:] if isinstance(message, kind)]

@@ -130,8 +130,13 @@ async def test_an_external_ven_gets_one_harness_prompts_and_needs_observation(tm
     )
     ven = VEN(config, tmp_path / "ven.db")
     async with ven.running():
-        first, second = await runner.run([one_case(body), one_case(body, "G1_4015")])
+        first, second, empty_polls = await runner.run(
+            [one_case(body), one_case(body, "G1_4015"), selected("G1_4011", Transport.PULL)]
+        )
     ven.store.close()
+    # G1_4011 tells the VEN's polls apart though they are equal messages (all oadrPoll of one venID)
+    assert empty_polls.verdict is Verdict.NEEDS_OBSERVATION, empty_polls.reason
+    assert sum(exchange.message == "oadrPoll" for exchange in empty_polls.exchanges) >= 3
     assert first.verdict is Verdict.NEEDS_OBSERVATION, first.reason
     assert first.observations == ["the charger shows it is registered"]
     assert not first.verdict.is_pass

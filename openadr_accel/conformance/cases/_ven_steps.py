@@ -108,7 +108,7 @@ async def polls_go_on(ctx: VenCaseContext, *, since: int, ven_id: str, count: in
             where=lambda poll: poll.ven_id == ven_id,
             what=f"an oadrPoll as {ven_id}",
         )
-        position = harness.inbox.messages.index(poll, position) + 1
+        position = harness.inbox.index_of(poll) + 1
     ctx.check(True, f"the VEN keeps polling as {ven_id}")
 
 

@@ -189,7 +189,7 @@ async def empty_poll(ctx: VenCaseContext) -> None:
     since = harness.mark()
     polls: list[OadrPoll] = []
     for _ in range(3):
-        position = since if not polls else harness.inbox.messages.index(polls[-1], since) + 1
+        position = since if not polls else harness.inbox.index_of(polls[-1]) + 1
         polls.append(await harness.wait_for(OadrPoll, since=position, what="another oadrPoll"))
     check_seen(
         ctx,

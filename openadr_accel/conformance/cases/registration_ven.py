@@ -54,7 +54,7 @@ async def query_registration(ctx: VenCaseContext) -> None:
     harness = ctx.harness
     query = await harness.wait_for(OadrQueryRegistration, timeout=ctx.timeouts.action)
     ctx.check(bool(query.request_id), "the oadrQueryRegistration carries a requestID")
-    queried_at = harness.inbox.messages.index(query)
+    queried_at = harness.inbox.index_of(query)
     created = await harness.wait_for(OadrCreatePartyRegistration, since=queried_at)
     ctx.check(
         created.profile_name == ProfileName.B, "the VEN registers with the 2.0b profile the VTN offered"
@@ -136,7 +136,7 @@ async def query_while_registered(ctx: VenCaseContext) -> None:
         and answer.registration_id == registration.registration_id,
         "the harness answered the query with the existing registrationID",
     )
-    after_query = harness.inbox.messages.index(query, since)
+    after_query = harness.inbox.index_of(query)
     renewal = await harness.wait_for(
         OadrCreatePartyRegistration, since=after_query, what="an oadrCreatePartyRegistration after the query"
     )
@@ -154,9 +154,7 @@ async def query_while_registered(ctx: VenCaseContext) -> None:
     )
     check_seen(ctx, refused is None, "the VEN carried the renewal out without an error", refused)
     await _holds_registration(ctx, registration.registration_id, registration.ven_id)
-    await polls_go_on(
-        ctx, since=harness.inbox.messages.index(renewal, after_query), ven_id=registration.ven_id
-    )
+    await polls_go_on(ctx, since=harness.inbox.index_of(renewal), ven_id=registration.ven_id)
 
 
 @case(
@@ -249,7 +247,7 @@ async def ven_cancels_registration(ctx: VenCaseContext) -> None:
         "the harness confirmed the cancellation with oadrCanceledPartyRegistration 200",
     )
     check_seen(ctx, refused is None, "the VEN carried the cancellation out without an error", refused)
-    ended = harness.inbox.messages.index(cancel, since) + 1
+    ended = harness.inbox.index_of(cancel) + 1
     await ended_registration_unused(ctx, registration, since=ended)
     await ctx.observe("the VEN considers itself unregistered", lambda seen: seen.registration is None)
 
@@ -315,7 +313,7 @@ async def reregistration_requested(ctx: VenCaseContext) -> None:
         "the harness confirmed the re-registration with oadrCreatedPartyRegistration 200",
     )
     assert isinstance(created, OadrCreatedPartyRegistration)
-    after = harness.inbox.messages.index(create, since) + 1
+    after = harness.inbox.index_of(create) + 1
     ven_id = created.ven_id or registration.ven_id
     offered = await harness.wait_for(
         OadrRegisterReport, since=after, what="an oadrRegisterReport (its METADATA) after re-registering"
@@ -366,7 +364,7 @@ async def new_registration_while_registered(ctx: VenCaseContext) -> None:
     assert isinstance(created, OadrCreatedPartyRegistration)
     assert created.registration_id is not None
     check_seen(ctx, refused is None, "the VEN carried the registration out without an error", refused)
-    after = harness.inbox.messages.index(create, since) + 1
+    after = harness.inbox.index_of(create) + 1
     ven_id = created.ven_id or registration.ven_id
     offered = await harness.wait_for(
         OadrRegisterReport, since=after, what="an oadrRegisterReport (its METADATA) for the new registration"
@@ -431,7 +429,7 @@ async def renewal_while_registered(ctx: VenCaseContext) -> None:
     )
     check_seen(ctx, refused is None, "the VEN carried the renewal out without an error", refused)
     await _holds_registration(ctx, registration.registration_id, registration.ven_id)
-    after = harness.inbox.messages.index(create, since) + 1
+    after = harness.inbox.index_of(create) + 1
     await polls_go_on(ctx, since=after, ven_id=registration.ven_id)
 
 
