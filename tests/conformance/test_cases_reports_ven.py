@@ -425,7 +425,11 @@ FAULTS: dict[str, tuple[str, Fault, str]] = {
         Fault(incoming=on_requests(every_reading_sent)),
         "rather than sending each reading",
     ),
-    "one report per update": ("R1_3180", Fault(outgoing=first_report_only), "carrying both requests"),
+    "one report per update": (
+        "R1_3180",
+        Fault(outgoing=first_report_only),
+        "carries the reports of both requests",
+    ),
     "unknown report accepted": ("R1_3190", Fault(outgoing=created_ok), "with 452"),
 }
 
