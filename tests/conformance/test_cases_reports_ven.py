@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import socket
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -35,6 +37,7 @@ from openadr_accel.conformance.case import (
 )
 from openadr_accel.conformance.cases.reports_ven import ReportRequestingVen, WantedReport
 from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.devices import ExternalVenFactory, PrintingOperator
 from openadr_accel.conformance.harness_vtn import HarnessVtn
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
 from openadr_accel.conformance.runner import RunSettings, VenRunner
@@ -61,6 +64,8 @@ from openadr_accel.model import (
     ServiceName,
     SpecifierPayload,
 )
+from openadr_accel.ven.config import VenConfig
+from openadr_accel.ven.node import VEN
 from openadr_accel.ven.report_capabilities import (
     DataPoint,
     ReportCapability,
@@ -84,11 +89,13 @@ HISTORY_CASES = ["R1_3130", "R1_3140"]
 REPORTING = [number for number in REPORT_CASES if number not in SWAPPED and number not in HISTORY_CASES]
 
 SAMPLING_BUG = (
-    "VEN bug: a HISTORY_USAGE point never sampled is due at the time VenReports.next_sample() is"
-    " called (it returns the clock's now), which is always later than the `now` VEN._reporter read"
-    " just before, so `sample_at <= now` never holds: the point is never sampled, and"
-    " _until(next_sample()) is 0, so the reporter loops without ever awaiting (Wakeup.sleep does not"
-    " suspend for a zero wait): the event loop is blocked at 100% CPU for good"
+    "VEN bug (openadr_accel/ven/reports.py VenReports.next_sample/_sample_due with ven/node.py"
+    " VEN._reporter): a HISTORY_USAGE point never sampled is due at the clock's now *as read inside"
+    " next_sample()*, always later than the `now` the reporter read just before, so `sample_at <= now`"
+    " never holds and the point is never sampled; _until(next_sample()) is then 0 and Wakeup.sleep(0)"
+    " returns without suspending, so the reporter spins without yielding and blocks the event loop at"
+    " 100% CPU. With the system clock the spin ends when two reads fall in the same microsecond; with"
+    " the conformance run's compressed clock it never does"
 )
 
 
@@ -727,3 +734,35 @@ async def test_swapped_case_fails_against_a_ven_refusing_the_report_data(
     [result] = await run(RequestingVenFactory(), ["R1_3080"], Transport.PULL)
     assert result.verdict is Verdict.FAILED
     assert "echoes the requestID" in result.reason
+
+
+async def test_an_external_ven_is_asked_to_request_reports(tmp_path: Path) -> None:
+    """An external VEN (our VEN, started by hand against the harness's fixed port): the swapped
+    case offers the VTN's reports, then asks the operator to make the VEN request one; nobody
+    does, so the case fails when the oadrCreateReport does not come (never a pass)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    operator = PrintingOperator(stream=io.StringIO())
+    settings = RunSettings(
+        speed=1, timeouts=Timeouts(message=10, action=2), case_seconds=30, harness_port=port
+    )
+    config = VenConfig(
+        vtn_url=f"http://127.0.0.1:{port}",
+        ven_name="external",
+        poll_frequency=timedelta(seconds=1),
+        backoff=timedelta(milliseconds=100),
+        backoff_max=timedelta(milliseconds=300),
+    )
+    ven = VEN(config, tmp_path / "ven.db", reports=telemetry())
+    async with ven.running():
+        [result] = await VenRunner(ExternalVenFactory(operator), settings).run(
+            [selected("R1_3070", Transport.PULL)]
+        )
+    ven.store.close()
+    assert result.verdict is Verdict.FAILED, result.reason
+    assert "did not send an oadrCreateReport" in result.reason
+    assert "the VEN takes the VTN's reports with 200 (it answered 200)" in result.checks
+    [asked] = [text for text in operator.asked if "request" in text]
+    assert "TH-VTN-TELEMETRY-STATUS" in asked
+    assert "th-status" in asked
