@@ -54,6 +54,7 @@ from .records import (
 )
 
 __all__ = [
+    "ADDED_COLUMNS",
     "CLAIMABLE",
     "MESSAGE_COLUMNS",
     "POSTGRES",
@@ -105,9 +106,30 @@ class Dialect:
     B-tree lookup instead of two)."""
 
     def ddl(self) -> tuple[str, ...]:
-        """The statements that create the tables and indexes if they do not exist."""
-        names = {f.name: getattr(self, f.name) for f in fields(self)}
-        return tuple(statement.format(**names) for statement in _DDL)
+        """The statements that create the tables and indexes if they do not exist (tables first)."""
+        return self.tables() + self.indexes()
+
+    def tables(self) -> tuple[str, ...]:
+        """The statements that create the tables, with every column, if they do not exist."""
+        return tuple(self._fill(statement) for statement in _DDL if statement.startswith("CREATE TABLE"))
+
+    def indexes(self) -> tuple[str, ...]:
+        """The statements that create the indexes if they do not exist (after the tables and
+        :meth:`added_columns`: an index may be on an added column)."""
+        return tuple(self._fill(statement) for statement in _DDL if statement.startswith("CREATE INDEX"))
+
+    def added_columns(self, since: int, *, if_not_exists: bool = False) -> tuple[str, ...]:
+        """The ``ALTER TABLE ... ADD COLUMN`` statements that bring tables of schema version
+        ``since`` up to date (``IF NOT EXISTS``, for PostgreSQL, when the version is not known)."""
+        guard = " IF NOT EXISTS" if if_not_exists else ""
+        return tuple(
+            f"ALTER TABLE {table} ADD COLUMN{guard} {column} {self._fill(kind)}"
+            for version, table, column, kind in ADDED_COLUMNS
+            if version > since
+        )
+
+    def _fill(self, template: str) -> str:
+        return template.format(**{f.name: getattr(self, f.name) for f in fields(self)})
 
 
 SQLITE = Dialect(
@@ -205,9 +227,15 @@ _DDL = (
         created_at {timestamp} NOT NULL,
         report_to_follow {boolean} NOT NULL,
         piggyback_cancel {boolean} NOT NULL,
-        body {blob} NOT NULL
+        body {blob} NOT NULL,
+        create_request_id {key},
+        cancel_request_id {key}
     )""",
     "CREATE INDEX IF NOT EXISTS vtn_report_requests_ven ON vtn_report_requests (ven_id, created_at, seq)",
+    "CREATE INDEX IF NOT EXISTS vtn_report_requests_create "
+    "ON vtn_report_requests (ven_id, create_request_id)",
+    "CREATE INDEX IF NOT EXISTS vtn_report_requests_cancel "
+    "ON vtn_report_requests (ven_id, cancel_request_id)",
     """CREATE TABLE IF NOT EXISTS vtn_report_data (
         id {serial},
         ven_id {key} NOT NULL,
@@ -218,6 +246,14 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS vtn_report_data_ven ON vtn_report_data (ven_id, id)",
     "CREATE INDEX IF NOT EXISTS vtn_report_data_request ON vtn_report_data (report_request_id, id)",
 )
+
+ADDED_COLUMNS: tuple[tuple[int, str, str, str], ...] = (
+    (2, "vtn_report_requests", "create_request_id", "{key}"),
+    (2, "vtn_report_requests", "cancel_request_id", "{key}"),
+)
+"""Columns added to a table after its first version, as ``(schema version that added it, table,
+column, type)``: :data:`_DDL` has them already (a new database gets them at once); a database of an
+older schema gets them through :meth:`Dialect.added_columns` (nullable, so old rows read as None)."""
 
 # -- statements --------------------------------------------------------------------------------
 
@@ -240,7 +276,10 @@ _RESPONSE_COLUMNS = (
 )
 MESSAGE_COLUMNS = "id, ven_id, kind, body, created_at, attempts, next_attempt_at"
 """The columns a :class:`QueuedMessage` is read from, in :meth:`SqlStore._message`'s order."""
-_REQUEST_COLUMNS = "ven_id, report_request_id, state, created_at, report_to_follow, piggyback_cancel, body"
+_REQUEST_COLUMNS = (
+    "ven_id, report_request_id, state, created_at, report_to_follow, piggyback_cancel, body, "
+    "create_request_id, cancel_request_id"
+)
 _DATA_COLUMNS = "id, ven_id, received_at, body"
 
 CLAIMABLE = """FROM vtn_queue AS q JOIN vtn_vens AS v ON v.ven_id = q.ven_id
@@ -346,6 +385,14 @@ class Statements:
     list_report_requests: str = f"SELECT {_REQUEST_COLUMNS} FROM vtn_report_requests ORDER BY created_at, seq"
     list_report_requests_of_ven: str = (
         f"SELECT {_REQUEST_COLUMNS} FROM vtn_report_requests WHERE ven_id = ? ORDER BY created_at, seq"
+    )
+    list_report_requests_of_create: str = (
+        f"SELECT {_REQUEST_COLUMNS} FROM vtn_report_requests WHERE ven_id = ? AND create_request_id = ? "
+        "ORDER BY created_at, seq"
+    )
+    list_report_requests_of_cancel: str = (
+        f"SELECT {_REQUEST_COLUMNS} FROM vtn_report_requests WHERE ven_id = ? AND cancel_request_id = ? "
+        "ORDER BY created_at, seq"
     )
 
     add_report_data: str = (
@@ -484,6 +531,8 @@ class SqlStore(ABC):
             created_at=self._dt(row[3]),
             report_to_follow=bool(row[4]),
             piggyback_cancel=bool(row[5]),
+            create_request_id=row[7],
+            cancel_request_id=row[8],
         )
 
     def _stored_report(self, row: Row) -> StoredReport:
@@ -713,6 +762,8 @@ class SqlStore(ABC):
                 request.report_to_follow,
                 request.piggyback_cancel,
                 dump_report_request(request.request),
+                request.create_request_id,
+                request.cancel_request_id,
             ),
         )
 
@@ -722,13 +773,27 @@ class SqlStore(ABC):
         return None if row is None else self._request(row)
 
     async def list_report_requests(
-        self, ven_id: str | None = None, *, states: Sequence[ReportRequestState] | None = None
+        self,
+        ven_id: str | None = None,
+        *,
+        states: Sequence[ReportRequestState] | None = None,
+        create_request_id: str | None = None,
+        cancel_request_id: str | None = None,
     ) -> list[ReportRequestRecord]:
-        """Report requests, filtered by VEN and states, by ``created_at`` then insertion."""
+        """Report requests, filtered by VEN, states and the requestIDs of the messages that
+        carried and cancelled them (filters combine), by ``created_at`` then insertion."""
         if ven_id is None:
             rows = await self._fetch(self._sql.list_report_requests, ())
+        elif create_request_id is not None:
+            rows = await self._fetch(self._sql.list_report_requests_of_create, (ven_id, create_request_id))
+        elif cancel_request_id is not None:
+            rows = await self._fetch(self._sql.list_report_requests_of_cancel, (ven_id, cancel_request_id))
         else:
             rows = await self._fetch(self._sql.list_report_requests_of_ven, (ven_id,))
+        if create_request_id is not None:
+            rows = [row for row in rows if row[7] == create_request_id]
+        if cancel_request_id is not None:
+            rows = [row for row in rows if row[8] == cancel_request_id]
         if states is not None:
             wanted = {str(state) for state in states}
             rows = [row for row in rows if row[2] in wanted]

@@ -177,9 +177,17 @@ class Store(Protocol):
         """A report request, or None."""
 
     async def list_report_requests(
-        self, ven_id: str | None = None, *, states: Sequence[ReportRequestState] | None = None
+        self,
+        ven_id: str | None = None,
+        *,
+        states: Sequence[ReportRequestState] | None = None,
+        create_request_id: str | None = None,
+        cancel_request_id: str | None = None,
     ) -> list[ReportRequestRecord]:
-        """Report requests, filtered by VEN and states, oldest first."""
+        """Report requests, filtered by VEN, states, and the requestIDs of the message that
+        carried them (:attr:`ReportRequestRecord.create_request_id`) and of the oadrCancelReport
+        that cancels them (:attr:`ReportRequestRecord.cancel_request_id`); filters combine;
+        oldest first."""
 
     async def add_report_data(self, ven_id: str, report: OadrReport, *, received_at: datetime) -> int:
         """Keep one delivered report; returns its ID."""

@@ -102,8 +102,9 @@ class PostgresStore(SqlStore):
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Create the pool and the tables (and the schema) if they do not exist; does nothing
-        if open.
+        """Create the pool and the tables (and the schema) if they do not exist, and add the
+        columns of :data:`~._rows.ADDED_COLUMNS` to tables an older version created
+        (``ADD COLUMN IF NOT EXISTS``); does nothing if open.
 
         Raises:
             StoreUnavailableError: the server cannot be reached or refuses the connection.
@@ -122,7 +123,12 @@ class PostgresStore(SqlStore):
                 await connection.execute("SELECT pg_advisory_xact_lock($1)", _DDL_LOCK)
                 if self._schema is not None:
                     await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(self._schema)}")
-                for statement in POSTGRES.ddl():
+                for statement in POSTGRES.tables():
+                    await connection.execute(statement)
+                # tables an older version created lack the columns added since: add them
+                for statement in POSTGRES.added_columns(since=1, if_not_exists=True):
+                    await connection.execute(statement)
+                for statement in POSTGRES.indexes():
                     await connection.execute(statement)
         except BaseException as exc:
             await pool.close()

@@ -143,6 +143,15 @@ class ReportRequestRecord:
     piggyback_cancel: bool = False
     """With :attr:`ReportRequestState.CANCEL_REQUESTED`: the cancellation has not been sent yet; it
     rides on the oadrUpdatedReport that answers the next update of this request."""
+    create_request_id: str | None = None
+    """The requestID of the message that carried the request: the VTN's oadrCreateReport, or the
+    VEN's oadrRegisterReport whose oadrRegisteredReport carried it. The VEN's oadrCreatedReport
+    echoes it, which tells what that answer is about (None: not known, for requests kept by an
+    older version)."""
+    cancel_request_id: str | None = None
+    """The requestID of the oadrCancelReport that cancels the request, once built (queued, or
+    riding on an oadrUpdatedReport); the VEN's oadrCanceledReport echoes it."""
+
 
     @property
     def report_request_id(self) -> str:

@@ -39,7 +39,10 @@ from .records import QueuedMessage
 
 __all__ = ["SqliteStore"]
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
+"""The schema this version writes (``PRAGMA user_version``). 1: the first; 2: report requests keep
+the requestIDs of the messages that carried and cancelled them (``create_request_id``,
+``cancel_request_id``). An older file is upgraded when it is opened."""
 _BUSY_TIMEOUT_MS = 5000
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _MEMORY = ":memory:"
@@ -63,6 +66,13 @@ _UNAVAILABLE_CODES = frozenset(
         sqlite3.SQLITE_CORRUPT,
     }
 )
+
+
+def _check_not_newer(version: int) -> None:
+    if version > _SCHEMA_VERSION:
+        raise StoreUnavailableError(
+            f"written by a newer version (schema {version}; this one knows {_SCHEMA_VERSION})"
+        )
 
 
 class SqliteStore(SqlStore):
@@ -133,18 +143,25 @@ class SqliteStore(SqlStore):
 
     @staticmethod
     def _create_schema(connection: sqlite3.Connection) -> None:
+        """Create the tables of a new file, or upgrade those of an older schema (``PRAGMA
+        user_version``): version 1 lacks the columns of :data:`~._rows.ADDED_COLUMNS`, which
+        ``ALTER TABLE`` adds (the rows keep their data; the new columns read as None)."""
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version == _SCHEMA_VERSION:
             return
-        if version > _SCHEMA_VERSION:
-            raise StoreUnavailableError(
-                f"written by a newer version (schema {version}; this one knows {_SCHEMA_VERSION})"
-            )
+        _check_not_newer(version)
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for statement in SQLITE.ddl():
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            # read again under the write lock: another process may have upgraded the file meanwhile
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            _check_not_newer(version)
+            if version < _SCHEMA_VERSION:
+                if version > 0:  # the tables exist, in an older shape
+                    for statement in SQLITE.added_columns(since=version):
+                        connection.execute(statement)
+                for statement in SQLITE.ddl():
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         except BaseException:
             connection.execute("ROLLBACK")
             raise

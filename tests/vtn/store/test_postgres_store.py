@@ -10,13 +10,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from pg import dsn_with_search_path, fresh_schema, new_schema_name, pg_dsn_or_skip
+from samples import report_request
 
-from openadr_accel.vtn.store import MessageKind, QueuedMessage, VenRecord
+from openadr_accel.vtn.store import (
+    MessageKind,
+    QueuedMessage,
+    ReportRequestRecord,
+    ReportRequestState,
+    VenRecord,
+)
 from openadr_accel.vtn.store.errors import StoreUnavailableError
 from openadr_accel.vtn.store.postgres import PostgresStore
 
@@ -235,6 +243,58 @@ async def test_stores_opening_at_once_create_the_tables_once(pg_schema: tuple[st
     finally:
         for store in stores:
             await store.close()
+
+
+@pytest.mark.postgres
+async def test_tables_of_an_older_version_get_the_columns_added_since(pg_schema: tuple[str, str]) -> None:
+    """Tables created before report requests kept the requestIDs of their messages: opening
+    adds the columns (and their indexes); the rows keep their data."""
+    dsn, schema = pg_schema
+    old = ReportRequestRecord(
+        ven_id="ven-1", request=report_request("req-old"), state=ReportRequestState.CREATED, created_at=T0
+    )
+    store = PostgresStore(dsn, schema=schema)
+    await store.open()
+    try:
+        await store.save_ven(VEN)
+        await store.save_report_request(old)
+    finally:
+        await store.close()
+
+    async def columns(connection: Any) -> list[str]:
+        rows = await connection.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 "
+            "AND table_name = 'vtn_report_requests' ORDER BY ordinal_position",
+            schema,
+        )
+        return [row["column_name"] for row in rows]
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        for name in ("create_request_id", "cancel_request_id"):
+            await connection.execute(f'ALTER TABLE "{schema}".vtn_report_requests DROP COLUMN {name}')
+        assert "create_request_id" not in await columns(connection)
+        upgraded = PostgresStore(dsn, schema=schema)
+        await upgraded.open()
+        try:
+            assert (await columns(connection))[-2:] == ["create_request_id", "cancel_request_id"]
+            indexes = await connection.fetch(
+                "SELECT indexname FROM pg_indexes "
+                "WHERE schemaname = $1 AND tablename = 'vtn_report_requests'",
+                schema,
+            )
+            assert {"vtn_report_requests_create", "vtn_report_requests_cancel"} <= {
+                row["indexname"] for row in indexes
+            }
+            assert await upgraded.get_ven("ven-1") == VEN
+            assert await upgraded.list_report_requests() == [old]
+            new = replace(old, request=report_request("req-new"), cancel_request_id="cancel-1")
+            await upgraded.save_report_request(new)
+            assert await upgraded.list_report_requests("ven-1", cancel_request_id="cancel-1") == [new]
+        finally:
+            await upgraded.close()
+    finally:
+        await connection.close()
 
 
 # -- cannot connect ----------------------------------------------------------------------------

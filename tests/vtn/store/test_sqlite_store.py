@@ -190,6 +190,99 @@ async def test_file_of_a_newer_schema_is_refused(sqlite_path: Path) -> None:
         await SqliteStore(sqlite_path).open()
 
 
+V1_REPORT_REQUEST_COLUMNS = [
+    "seq",
+    "report_request_id",
+    "ven_id",
+    "state",
+    "created_at",
+    "report_to_follow",
+    "piggyback_cancel",
+    "body",
+]
+"""The columns of vtn_report_requests in schema 1 (before the requestIDs of the messages that
+carried and cancelled a request were kept)."""
+
+
+def report_request_columns(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return [row[1] for row in connection.execute("PRAGMA table_info(vtn_report_requests)")]
+    finally:
+        connection.close()
+
+
+def make_schema_1(path: Path) -> None:
+    """Turn a file of the current schema into one of schema 1, data kept: the columns (and their
+    indexes) added since are dropped, the version set back."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("DROP INDEX vtn_report_requests_create")
+        connection.execute("DROP INDEX vtn_report_requests_cancel")
+        connection.execute("ALTER TABLE vtn_report_requests DROP COLUMN create_request_id")
+        connection.execute("ALTER TABLE vtn_report_requests DROP COLUMN cancel_request_id")
+        connection.execute("PRAGMA user_version = 1")
+    finally:
+        connection.close()
+
+
+async def test_a_file_of_schema_1_is_upgraded_and_keeps_its_data(sqlite_path: Path) -> None:
+    store = SqliteStore(sqlite_path)
+    await store.open()
+    old = ReportRequestRecord(
+        ven_id="ven-1",
+        request=report_request("req-old"),
+        state=ReportRequestState.CANCEL_REQUESTED,
+        created_at=T0,
+        report_to_follow=True,
+    )
+    try:
+        await store.save_ven(VEN)
+        await store.save_event(simple_event())
+        position = await store.enqueue("ven-1", MessageKind.PAYLOAD, b"<queued/>", now=T0)
+        await store.save_report_request(old)
+        data_id = await store.add_report_data("ven-1", telemetry_report(), received_at=T0)
+    finally:
+        await store.close()
+    make_schema_1(sqlite_path)
+    assert report_request_columns(sqlite_path) == V1_REPORT_REQUEST_COLUMNS
+
+    upgraded = SqliteStore(sqlite_path)
+    await upgraded.open()
+    try:
+        assert report_request_columns(sqlite_path) == [
+            *V1_REPORT_REQUEST_COLUMNS,
+            "create_request_id",
+            "cancel_request_id",
+        ]
+        check = sqlite3.connect(sqlite_path)
+        try:
+            assert check.execute("PRAGMA user_version").fetchone()[0] == 2
+            indexes = {row[1] for row in check.execute("PRAGMA index_list(vtn_report_requests)")}
+            assert {"vtn_report_requests_create", "vtn_report_requests_cancel"} <= indexes
+        finally:
+            check.close()
+        # everything is still there; the old request knows neither requestID
+        assert await upgraded.list_vens() == [VEN]
+        assert await upgraded.list_events() == [simple_event()]
+        assert [q.id for q in await upgraded.list_queue("ven-1")] == [position]
+        assert await upgraded.list_report_requests() == [old]
+        assert [d.id for d in await upgraded.list_report_data()] == [data_id]
+        # and the new columns work
+        new = replace(old, request=report_request("req-new"), create_request_id="create-1")
+        await upgraded.save_report_request(new)
+        assert await upgraded.list_report_requests("ven-1", create_request_id="create-1") == [new]
+    finally:
+        await upgraded.close()
+    # opened again, the file is at the current schema: nothing to do
+    again = SqliteStore(sqlite_path)
+    await again.open()
+    try:
+        assert len(await again.list_report_requests()) == 2
+    finally:
+        await again.close()
+
+
 # -- other connections and processes -----------------------------------------------------------
 
 

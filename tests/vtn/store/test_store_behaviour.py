@@ -719,6 +719,56 @@ async def test_report_requests_filters_and_order(store: Store) -> None:
     assert request_ids(await store.list_report_requests()) == ["req-b", "req-d", "req-c", "req-0", "req-a"]
 
 
+async def test_report_requests_by_the_messages_that_carried_and_cancelled_them(store: Store) -> None:
+    records = [
+        replace(request_record("ven-1", "req-a"), create_request_id="create-1"),
+        replace(request_record("ven-1", "req-b", created_at=T0 + HOUR), create_request_id="create-1"),
+        replace(request_record("ven-1", "req-c"), create_request_id="create-2", cancel_request_id="cancel-1"),
+        replace(request_record("ven-2", "req-d"), create_request_id="create-1", cancel_request_id="cancel-1"),
+        request_record("ven-1", "req-e"),  # kept by an older version: neither is known
+    ]
+    for record in records:
+        await store.save_report_request(record)
+    assert await store.get_report_request("req-c") == records[2]
+    assert await store.get_report_request("req-e") == records[4]
+
+    def request_ids(found: list[ReportRequestRecord]) -> list[str]:
+        return [record.report_request_id for record in found]
+
+    # requestIDs are the VEN's (or ours, per VEN): the filters keep to one VEN
+    assert request_ids(await store.list_report_requests("ven-1", create_request_id="create-1")) == [
+        "req-a",
+        "req-b",
+    ]
+    assert request_ids(await store.list_report_requests("ven-2", create_request_id="create-1")) == ["req-d"]
+    assert request_ids(await store.list_report_requests("ven-1", cancel_request_id="cancel-1")) == ["req-c"]
+    assert request_ids(await store.list_report_requests(create_request_id="create-1")) == [
+        "req-a",
+        "req-d",
+        "req-b",
+    ]
+    assert await store.list_report_requests("ven-1", create_request_id="create-9") == []
+    # filters combine
+    assert request_ids(
+        await store.list_report_requests("ven-1", create_request_id="create-2", cancel_request_id="cancel-1")
+    ) == ["req-c"]
+    assert (
+        await store.list_report_requests("ven-1", create_request_id="create-1", cancel_request_id="cancel-1")
+        == []
+    )
+    assert (
+        request_ids(
+            await store.list_report_requests(
+                "ven-1", create_request_id="create-1", states=(ReportRequestState.CREATED,)
+            )
+        )
+        == []
+    )
+    # an upsert changes them
+    await store.save_report_request(replace(records[0], cancel_request_id="cancel-2"))
+    assert request_ids(await store.list_report_requests("ven-1", cancel_request_id="cancel-2")) == ["req-a"]
+
+
 async def test_report_data_in_order_of_arrival(store: Store) -> None:
     deliveries = [
         ("ven-2", telemetry_report("req-2"), T0 + HOUR),
