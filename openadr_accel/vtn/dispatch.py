@@ -107,12 +107,12 @@ class Dispatcher:
     async def handle(self, service: str, data: bytes, peer: Peer) -> bytes:
         """The answer to ``data`` POSTed to ``service`` by ``peer`` (never raises)."""
         payload: Payload | None = None
-        sign = False
+        sign: bool | None = None  # decided once the sender is known
         try:
             root = xml.parse_tree(data, max_bytes=self._context.config.max_message_bytes)
             payload = xml.decode(root)
             ven, head = await self._sender(payload, peer)
-            sign = self._wants_signature(payload, ven)
+            sign = await self._wants_signature(payload, ven, peer)
             await self._authenticate(root, payload, ven, peer)
             expected = SERVICE_OF.get(type(payload))
             if expected is not None and expected != service:
@@ -132,6 +132,8 @@ class Dispatcher:
         except Exception:
             logger.exception("the VTN failed on %s", _name(payload))
             answer = self._error_answer(payload, ResponseCode.INTERNAL_SERVER_ERROR.value, "internal error")
+        if sign is None:  # refused before the sender was known (unreadable, or another VEN's venID)
+            sign = await self._signs_for_peer(payload, peer)
         return self._encode(answer, sign)
 
     def too_large(self) -> bytes:
@@ -222,10 +224,30 @@ class Dispatcher:
 
     # -- answers ---------------------------------------------------------------------------------
 
-    def _wants_signature(self, payload: Payload, ven: VenRecord | None) -> bool:
+    async def _wants_signature(self, payload: Payload, ven: VenRecord | None, peer: Peer) -> bool:
+        """Whether the answer is signed: for a registration, as it negotiates; else as the VEN
+        the payload names negotiated, or, when it names none the VTN knows, as the VEN bound to
+        the sender's certificate did (see :meth:`_signs_for_peer`)."""
         if isinstance(payload, OadrCreatePartyRegistration):
             return payload.xml_signature and self._context.signer is not None
-        return ven is not None and self._signs_for(ven)
+        if ven is not None:
+            return self._signs_for(ven)
+        return await self._signs_for_peer(payload, peer)
+
+    async def _signs_for_peer(self, payload: Payload | None, peer: Peer) -> bool:
+        """Whether the TLS peer's certificate is bound to a registered VEN that negotiated XML
+        signatures: that VEN takes signed answers only, error answers included (a message naming
+        an unknown venID, or another VEN's). Registration requests keep their own rule."""
+        if self._context.signer is None or peer.fingerprint is None:
+            return False
+        if isinstance(payload, _REGISTRATION_REQUESTS):
+            return False
+        try:
+            owner = await self._context.store.find_ven_by_fingerprint(peer.fingerprint)
+        except Exception:  # the answer goes out all the same, unsigned; the VEN will refuse it
+            logger.exception("cannot look up the VEN of a certificate to sign an answer")
+            return False
+        return owner is not None and owner.registered and self._signs_for(owner)
 
     def _signs_for(self, ven: VenRecord) -> bool:
         return ven.xml_signature and self._context.signer is not None

@@ -26,7 +26,7 @@ from security_fixtures import (
     signer_of,
     vtn_pki,
 )
-from vtn_harness import RunningVtn, SettableClock, VenClient, ok, running_vtn
+from vtn_harness import RunningVtn, SettableClock, VenClient, answer_event, ok, running_vtn
 
 from openadr_accel import xml
 from openadr_accel.model import (
@@ -511,3 +511,34 @@ async def test_unsigned_cancel_by_registration_id_from_a_signing_ven_is_463(
         record = await pair.server.vtn.registrations.get(pair.ven_id)
         assert record is not None
         assert not record.registered
+
+
+@KEY_TYPES
+async def test_error_answers_to_a_signing_ven_are_signed_whatever_venid_its_message_names(
+    tmp_path: Path, vtn_pki: TestPKI, key_type: KeyType
+) -> None:
+    """A VEN that negotiated signatures takes signed answers only: the VTN signs its refusal of a
+    message naming an unknown venID, or another VEN's, deciding from the TLS certificate."""
+    async with signed_pair(tmp_path, vtn_pki, key_type) as pair:
+        other = ven_over_tls(pair.server, pair.ven.session, vtn_pki, "ven2", key_type)
+        created = await other.register(ven_name="unsigned-ven")
+        assert created.ei_response.response_code == ResponseCode.OK
+        assert other.ven_id is not None
+        for ven_id in ("no-such-ven", other.ven_id):
+            # pair.send verifies the answer's signature (it raises on an unsigned one)
+            answer = await pair.send_signed("EiEvent", answer_event(ven_id, "dist-1", "no-event"))
+            assert isinstance(answer, OadrResponse), ven_id
+            assert code(answer) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED, ven_id
+            polled = await pair.send_signed("OadrPoll", OadrPoll(ven_id=ven_id))
+            assert isinstance(polled, OadrResponse), ven_id
+            assert code(polled) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED, ven_id
+        unreadable = await pair.send("EiEvent", b"<not-a-document")
+        assert isinstance(unreadable, OadrResponse)
+        assert code(unreadable) == ResponseCode.INVALID_DATA
+        # the VEN's own messages are answered signed as before
+        assert isinstance(await pair.poll(), OadrRegisterReport)
+
+        # a VEN that did not negotiate signatures gets unsigned answers, for an unknown venID too
+        raw = await other.post_bytes("EiEvent", xml.serialize(answer_event("no-such-ven", "dist-1", "x")))
+        assert b"Signature" not in raw
+        assert code(xml.parse(raw)) == ResponseCode.NOT_REGISTERED_OR_AUTHORIZED
