@@ -399,16 +399,20 @@ class Wakeup:
             self._waiter.set_result(None)
 
     async def sleep(self, wait: timedelta) -> None:
-        """Sleep for ``wait`` (nothing if negative) or until :meth:`set`."""
-        if not self._pending and wait > timedelta(0):
-            loop = asyncio.get_running_loop()
-            waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(wait.total_seconds(), _wake, waiter)
-            try:
-                await waiter
-            finally:
-                timer.cancel()
-                self._waiter = None
+        """Sleep for ``wait`` or until :meth:`set`. A wait of zero (or less) still lets the event
+        loop run once, so that a task looping on it can never starve the others."""
+        if self._pending or wait <= timedelta(0):
+            self._pending = False
+            await asyncio.sleep(0)
+            return
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(wait.total_seconds(), _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
         self._pending = False
 
 

@@ -75,7 +75,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -123,6 +123,9 @@ __all__ = [
     "telemetry_status",
     "telemetry_usage",
 ]
+
+_NEVER_SAMPLED = datetime.min.replace(tzinfo=UTC)
+"""When a point never sampled is due: at once, whenever one looks."""
 
 logger = logging.getLogger("openadr_accel.ven")
 
@@ -724,8 +727,11 @@ class VenReports:
             return None
 
     def _sample_due(self, capability: ReportCapability, point: DataPoint, now: datetime) -> datetime:
+        """When a point is next due; a point never sampled is due since ever (a fixed instant:
+        "now" would move with every look, so that a caller comparing it with its own, earlier
+        now would never find it due)."""
         last = self._last_sampled.get((capability.report_specifier_id, point.r_id))
-        return now if last is None else last + point.min_period
+        return _NEVER_SAMPLED if last is None else last + point.min_period
 
 
 def _payload(value: DataValue) -> PayloadBase:

@@ -42,3 +42,19 @@ async def test_a_cancelled_sleep_leaves_nothing_behind() -> None:
     await asyncio.gather(task, return_exceptions=True)
     wakeup.set()  # no waiter left to resolve: no error
     await asyncio.wait_for(wakeup.sleep(timedelta(seconds=10)), 1)
+
+
+async def test_a_zero_sleep_still_lets_the_loop_run() -> None:
+    """A task that loops on zero-length sleeps cannot starve the others."""
+    wakeup = Wakeup()
+    others_ran = asyncio.Event()
+
+    async def other() -> None:
+        others_ran.set()
+
+    asyncio.get_running_loop().call_soon(asyncio.ensure_future, other())
+    for _ in range(100):
+        await wakeup.sleep(timedelta(0))
+        if others_ran.is_set():
+            break
+    assert others_ran.is_set()
