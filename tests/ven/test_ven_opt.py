@@ -64,8 +64,9 @@ async def test_cancel_of_an_unknown_opt_is_refused(tmp_path: Path) -> None:
 
 
 async def test_opt_out_of_an_event_for_some_resources(tmp_path: Path) -> None:
-    """E1_1060: oadrCreateOpt naming the event, for a subset of resources; the VTN stores it as
-    the VEN's answer and ignores later oadrCreatedEvent answers for it (E1_1065, rule 206)."""
+    """E1_1060: oadrCreateOpt naming the event, for a subset of resources; the VTN keeps it as an
+    opt, and the VEN's optIn stands for its other resources (only a whole-event opt overrides
+    the answer, E1_1065)."""
     clock = SettableClock()
     journal = Journal()
     async with running_vtn(tmp_path, config=VTN_CONFIG, clock=clock) as server:
@@ -79,8 +80,8 @@ async def test_opt_out_of_an_event_for_some_resources(tmp_path: Path) -> None:
             subset = EiTarget(resource_ids=("evse-2",))
             opt_id = await ven.create_opt(OptType.OPT_OUT, event_id=event_id, target=subset)
             [record] = await server.vtn.events.responses(event_id)
-            assert record.source == EventResponseSource.CREATE_OPT
-            assert record.opt_type == OptType.OPT_OUT
+            assert record.source == EventResponseSource.CREATED_EVENT
+            assert record.opt_type == OptType.OPT_IN
             [stored] = await server.vtn.opts.list(registration.ven_id)
             assert stored.opt_id == opt_id
             assert stored.target == subset

@@ -706,7 +706,9 @@ async def test_history_buffer_is_bounded_oldest_dropped() -> None:
 
 async def test_sample_reads_each_point_once_per_sampling_period() -> None:
     r = rig()
-    assert r.reports.next_sample() == T0
+    first = r.reports.next_sample()
+    assert first is not None
+    assert first <= T0  # never sampled: due at once, whenever one looks
     await r.reports.sample()
     await r.reports.sample()
     r.clock.advance(timedelta(seconds=59))
