@@ -26,8 +26,11 @@ class VtnConfig:
         market_context: the market context of events created without one.
         prefix: the path before ``/OpenADR2/Simple/2.0b/<Service>`` (empty or starting with ``/``).
         max_message_bytes: larger requests are refused (454) before they are parsed.
-        reports: the VTN's own METADATA reports, offered to every VEN after it registers (by
-            default none: the VTN then sends an oadrRegisterReport without reports).
+        reports: must stay empty. The VTN produces no report data of its own, so it offers
+            none: after a VEN registers it sends an oadrRegisterReport without reports, and
+            refuses a VEN's request for any report but its METADATA (452). A VTN must not offer
+            what it refuses, so reports given here are refused with a ValueError (the field
+            remains for callers that pass it empty).
         cancelled_event_retention: how long an open-ended cancelled event is still distributed
             (with status cancelled) so that polling VENs see the cancellation explicitly.
         push_max_attempts: push attempts of one message before it is given up.
@@ -76,6 +79,12 @@ class VtnConfig:
             raise ValueError("push_max_attempts must be at least 1")
         if self.max_message_bytes < 1024:
             raise ValueError("max_message_bytes must be at least 1024")
+        if self.reports:
+            raise ValueError(
+                "reports must be empty: this VTN produces no report data, so it cannot offer "
+                f"reports ({', '.join(repr(report.report_specifier_id) for report in self.reports)}) "
+                "whose requests it would refuse"
+            )
 
     def path(self, service: str) -> str:
         """The URL path of one service, e.g. ``/OpenADR2/Simple/2.0b/OadrPoll``."""

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from ..errors import LocalProtocolError, OpenADRError
 from ..model import (
     METADATA_REPORT_SPECIFIER_ID,
-    UNSOLICITED_REPORT_REQUEST_ID,
     EiResponse,
     OadrCanceledReport,
     OadrCancelReport,
@@ -255,7 +254,8 @@ class VtnReports:
         return await self._context.store.list_report_data(ven_id, report_request_id=report_request_id)
 
     async def send_register_report(self, ven: VenRecord) -> None:
-        """Queue the VTN's own oadrRegisterReport (its METADATA reports, maybe none) for a VEN."""
+        """Queue the VTN's own oadrRegisterReport for a VEN (it offers no reports: the VTN
+        produces no report data)."""
         await self._context.send(ven, self._register_report(ven))
 
     # -- messages from VENs ----------------------------------------------------------------------
@@ -355,8 +355,9 @@ class VtnReports:
         return _ok(message.ei_response.request_id, ven)
 
     async def on_create_report(self, message: OadrCreateReport) -> OadrCreatedReport:
-        """A VEN asks the VTN for reports. The VTN produces no report data: a METADATA request
-        (rule 306) is answered by queueing the VTN's oadrRegisterReport; any other is 452."""
+        """A VEN asks the VTN for reports. The VTN produces no report data and offers none: a
+        METADATA request (rule 306) is answered by queueing the VTN's oadrRegisterReport (with
+        no reports); any other names a report the VTN did not offer, 452."""
         ven = await require_registered(self._context, message.ven_id)
         await self._answer_requests(ven, message.report_requests)
         return OadrCreatedReport(
@@ -388,15 +389,9 @@ class VtnReports:
     # -- helpers ---------------------------------------------------------------------------------
 
     def _register_report(self, ven: VenRecord) -> OadrRegisterReport:
-        now = self._context.clock()
-        return OadrRegisterReport(
-            request_id=new_id(),
-            reports=tuple(
-                replace(report, report_request_id=UNSOLICITED_REPORT_REQUEST_ID, created_date_time=now)
-                for report in self._context.config.reports
-            ),
-            ven_id=ven.ven_id,
-        )
+        # The VTN produces no report data, so it offers no report (VtnConfig.reports stays empty):
+        # offering one would promise data its answer to a request for it (452) then refuses.
+        return OadrRegisterReport(request_id=new_id(), reports=(), ven_id=ven.ven_id)
 
     async def _answer_requests(self, ven: VenRecord, requests: Sequence[OadrReportRequest]) -> None:
         for request in requests:

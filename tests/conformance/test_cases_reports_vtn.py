@@ -3,10 +3,10 @@ our own VTN over loopback (a real SQLite file, real sockets, the run's clock 60 
 every case passes in both transports, or is not applicable where its docstring says why it cannot
 apply to our VTN (R1_3070-3120: our VTN offers no report of its own); each fails against a VTN
 that breaks what it checks (a device that builds a wrong request or drops an action, a VTN whose
-answers are tampered with, a VTN configured to offer reports it refuses).
+answers are tampered with, a VTN that offers reports it refuses).
 
 The roles-swapped cases (the VTN reports) also run against :class:`ServingVtn`: our VTN extended,
-for these tests only, to serve the reports it offers, so that those cases are seen to pass as well
+for these tests only, to offer and serve reports, so that those cases are seen to pass as well
 as to fail."""
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from openadr_accel.model import (
     OadrCreateReport,
     OadrPayloadResourceStatus,
     OadrRegisteredReport,
+    OadrRegisterReport,
     OadrReport,
     OadrReportDescription,
     OadrReportPayload,
@@ -72,6 +73,7 @@ from openadr_accel.model import (
 from openadr_accel.services import PUSH_SERVICE_OF
 from openadr_accel.vtn.handlers import Peer
 from openadr_accel.vtn.policies import new_id
+from openadr_accel.vtn.store import VenRecord
 
 FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
 SHORT = RunSettings(speed=60, timeouts=Timeouts(message=3, action=3), case_seconds=60, jobs=4)
@@ -457,10 +459,9 @@ def vtn_reports() -> tuple[OadrReport, ...]:
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_vtn_that_refuses_the_reports_it_offers_fails_the_swapped_cases(transport: Transport) -> None:
-    """Bug of our VTN (not a broken device made for the test): with VtnConfig.reports it offers
-    reports in its oadrRegisterReport, yet answers every request for them with 452 ("this VTN
-    offers no report")."""
-    results = await VtnRunner(OurVtnFactory(reports=vtn_reports()), FAST).run(
+    """A VTN that offers reports in its oadrRegisterReport, yet answers every request for them
+    with 452 (our VTN once did, with VtnConfig.reports; it now refuses to offer reports)."""
+    results = await VtnRunner(ServingFactory(serve=False), FAST).run(
         [selected(number, transport) for number in SWAPPED[:4]]
     )
     for result in results:
@@ -468,8 +469,8 @@ async def test_a_vtn_that_refuses_the_reports_it_offers_fails_the_swapped_cases(
 
 
 class ServingVtn:
-    """Our VTN extended, for these tests only, to serve the reports it offers (its
-    VtnConfig.reports): requests of them are accepted (oadrCreatedReport 200, periodic ones
+    """Our VTN extended, for these tests only, to offer reports (:func:`vtn_reports`, in its
+    oadrRegisterReport) and serve them: requests of them are accepted (oadrCreatedReport 200, periodic ones
     pending); a one-shot is reported at once, a periodic one every reportBackDuration (a reading
     per granularity) until cancelled, by oadrCancelReport or on an oadrUpdatedReport (confirmed
     with oadrCanceledReport); requests on oadrRegisteredReport are confirmed with
@@ -479,16 +480,27 @@ class ServingVtn:
     PUSH_SERVICE_OF has no service for them): to a push VEN, the extension POSTs those itself.
 
     Broken on purpose: ``wrong_specifier`` reports under another reportSpecifierID;
-    ``ignore_cancel`` confirms cancellations but goes on reporting."""
+    ``ignore_cancel`` confirms cancellations but goes on reporting; without ``serve`` it only
+    offers the reports, and our VTN refuses every request for them (452)."""
 
-    def __init__(self, device: OurVtn, *, wrong_specifier: bool = False, ignore_cancel: bool = False) -> None:
+    def __init__(
+        self,
+        device: OurVtn,
+        *,
+        wrong_specifier: bool = False,
+        ignore_cancel: bool = False,
+        serve: bool = True,
+    ) -> None:
         self.device = device
         self.vtn = device.vtn
         self.context = device.vtn._context
         self.wrong_specifier = wrong_specifier
         self.ignore_cancel = ignore_cancel
-        self.offered = {report.report_specifier_id: report for report in self.vtn.config.reports}
+        self.offered = {report.report_specifier_id: report for report in vtn_reports()}
         self.running: dict[str, asyncio.Task[None]] = {}
+        self.vtn.reports.send_register_report = self.send_register_report  # type: ignore[method-assign]
+        if not serve:
+            return
         routes = self.vtn.dispatcher._routes
         self.original = dict(routes)
         routes[OadrCreateReport] = self.on_create
@@ -563,6 +575,16 @@ class ServingVtn:
         return OadrResponse(
             ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.ei_response.request_id),
             ven_id=message.ven_id,
+        )
+
+    # -- offering
+
+    async def send_register_report(self, ven: VenRecord) -> None:
+        """Our VTN's oadrRegisterReport, offering :func:`vtn_reports` (our VTN offers none)."""
+        now = self.context.clock()
+        reports = tuple(replace(report, created_date_time=now) for report in self.offered.values())
+        await self.context.send(
+            ven, OadrRegisterReport(request_id=new_id(), reports=reports, ven_id=ven.ven_id)
         )
 
     # -- reporting
@@ -653,7 +675,7 @@ class ServingFactory(OurVtnFactory):
     """Our VTN offering :func:`vtn_reports` and serving them (:class:`ServingVtn`)."""
 
     def __init__(self, **broken: bool) -> None:
-        super().__init__(reports=vtn_reports())
+        super().__init__()
         self.broken = broken
 
     def attach(self, selected: Selected, clock: CompressedClock) -> AbstractAsyncContextManager[OurVtn]:

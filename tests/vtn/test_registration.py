@@ -213,11 +213,7 @@ async def test_venid_bound_to_a_certificate_refuses_another_certificate_463(
 
 
 async def test_n1_0020_bootstrap_queues_the_vtn_register_report_first(tmp_path: Path) -> None:
-    config = VtnConfig(
-        vtn_id="boot-vtn",
-        poll_frequency=timedelta(seconds=30),
-        reports=(telemetry_metadata("vtn-telemetry"),),
-    )
+    config = VtnConfig(vtn_id="boot-vtn", poll_frequency=timedelta(seconds=30))
     async with running_vtn(tmp_path, config=config) as server, aiohttp.ClientSession() as session:
         ven = VenClient(session, server.url)
         queried = await ven.post("EiRegisterParty", query())
@@ -246,15 +242,13 @@ async def test_n1_0020_bootstrap_queues_the_vtn_register_report_first(tmp_path: 
         [capability] = await server.vtn.reports.capabilities(ven.ven_id)
         assert capability.report_specifier_id == "ven-telemetry"
 
-        # The VTN's own oadrRegisterReport is the first (and only) thing queued; unsolicited, its
-        # reports carry reportRequestID "0" and the message no reportRequestID of its own.
+        # The VTN's own oadrRegisterReport is the first (and only) thing queued; unsolicited, it
+        # carries no reportRequestID, and no reports: the VTN produces no report data.
         [first] = await ven.drain()
         assert isinstance(first, OadrRegisterReport)
         assert first.ven_id == ven.ven_id
         assert first.report_request_id is None
-        [report] = first.reports
-        assert report.report_specifier_id == "vtn-telemetry"
-        assert report.report_request_id == "0"
+        assert first.reports == ()
         answered = await ven.post(
             "EiReport", OadrRegisteredReport(ei_response=ok(first.request_id), ven_id=ven.ven_id)
         )

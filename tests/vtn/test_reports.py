@@ -735,20 +735,13 @@ async def test_report_sink_gets_each_report_after_it_is_stored(tmp_path: Path) -
         ]
 
 
-async def test_vtn_sends_its_own_reports_in_its_register_report(tmp_path: Path) -> None:
+def test_a_vtn_cannot_be_configured_to_offer_reports_it_would_refuse() -> None:
+    """The VTN produces no report data: offering reports (VtnConfig.reports) would promise what
+    its answer to a request for them (452) refuses, so such a configuration is refused."""
     own = metadata("vtn-telemetry", ReportName.METADATA_TELEMETRY_USAGE, "power")
-    config = VtnConfig(vtn_id="test-vtn", reports=(own,))
-    async with running_vtn(tmp_path, config=config) as server, aiohttp.ClientSession() as session:
-        server.clock.advance(timedelta(minutes=5))
-        ven = VenClient(session, server.url)
-        await ven.register()
-        [register] = await ven.drain()
-        assert isinstance(register, OadrRegisterReport)
-        [report] = register.reports
-        assert report.report_specifier_id == "vtn-telemetry"
-        assert report.report_request_id == UNSOLICITED_REPORT_REQUEST_ID
-        assert report.created_date_time == START + timedelta(minutes=5)
-        assert [d.r_id for d in report.descriptions] == ["power"]
+    with pytest.raises(ValueError, match=r"produces no report data.*'vtn-telemetry'"):
+        VtnConfig(vtn_id="test-vtn", reports=(own,))
+    assert VtnConfig(vtn_id="test-vtn", reports=()).reports == ()
 
 
 async def test_vtn_without_reports_sends_an_empty_register_report(tmp_path: Path) -> None:

@@ -152,7 +152,6 @@ class ReportRequestRecord:
     """The requestID of the oadrCancelReport that cancels the request, once built (queued, or
     riding on an oadrUpdatedReport); the VEN's oadrCanceledReport echoes it."""
 
-
     @property
     def report_request_id(self) -> str:
         """The request's reportRequestID."""
