@@ -31,12 +31,14 @@ from ..model import (
 )
 from .core import VtnContext, call_handler, refuse, require_registered
 from .policies import new_id
-from .report_requests import OPEN_STATES, Trigger, data_trigger, next_state
+from .report_requests import OPEN_STATES, Trigger, canceled_trigger, data_trigger, next_state
 from .store import ReportRequestRecord, ReportRequestState, StoredReport, VenRecord
 
 __all__ = ["RequestOffered", "VtnReports", "report_request"]
 
 logger = logging.getLogger("openadr_accel.vtn")
+
+_REFUSED = ReportRequestState.REFUSED
 
 
 def report_request(
@@ -184,11 +186,10 @@ class VtnReports:
                     f"VEN {ven_id!r} offered no report {request.report_specifier.report_specifier_id!r}"
                 )
         store = self._context.store
+        message = OadrCreateReport(request_id=new_id(), report_requests=tuple(requests), ven_id=ven_id)
         async with store.transaction():
-            records = [await self._record(ven, request) for request in requests]
-            await self._context.send(
-                ven, OadrCreateReport(request_id=new_id(), report_requests=tuple(requests), ven_id=ven_id)
-            )
+            records = [await self._record(ven, request, message.request_id) for request in requests]
+            await self._context.send(ven, message)
         return records
 
     async def request_metadata(self, ven_id: str) -> None:
@@ -232,14 +233,20 @@ class VtnReports:
             state = next_state(record, Trigger.CANCEL)
             if state is None:
                 raise LocalProtocolError(f"report request {report_request_id!r} is {record.state}")
-            await store.save_report_request(
-                replace(record, state=state, report_to_follow=report_to_follow, piggyback_cancel=piggyback)
+            message = (
+                None if piggyback else _cancel_message(record.ven_id, (report_request_id,), report_to_follow)
             )
-            if not piggyback:
-                ven = await self._registered(record.ven_id)
-                await self._context.send(
-                    ven, _cancel_message(ven.ven_id, (report_request_id,), report_to_follow)
+            await store.save_report_request(
+                replace(
+                    record,
+                    state=state,
+                    report_to_follow=report_to_follow,
+                    piggyback_cancel=piggyback,
+                    cancel_request_id=None if message is None else message.request_id,
                 )
+            )
+            if message is not None:
+                await self._context.send(await self._registered(record.ven_id), message)
 
     async def requests(
         self, ven_id: str | None = None, *, states: Sequence[ReportRequestState] | None = None
@@ -282,7 +289,8 @@ class VtnReports:
                     )
             async with context.store.transaction():
                 for request in requests:
-                    await self._record(ven, request)
+                    # a VEN's oadrCreatedReport about them echoes the requestID our answer echoes
+                    await self._record(ven, request, message.request_id)
         return OadrRegisteredReport(
             ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
             report_requests=tuple(requests),
@@ -291,30 +299,36 @@ class VtnReports:
 
     async def on_update_report(self, message: OadrUpdateReport) -> OadrUpdatedReport:
         """Report data: each report must answer an outstanding request of this VEN (rule 304,
-        else 452). Stored, then given to the report sink; a pending piggy-back cancellation of
-        one of the requests rides on the answer."""
+        else 452 and nothing of the message is kept). Stored, then given to the report sink;
+        pending piggy-back cancellations of the requests ride on the answer."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
         store = context.store
         now = context.clock()
         delivered: list[tuple[OadrReport, ReportRequestRecord]] = []
         to_cancel: list[ReportRequestRecord] = []
+        cancel_id = new_id()
         async with store.transaction():
             for report in message.reports:
                 record = await store.get_report_request(report.report_request_id)
                 if record is None or record.ven_id != ven.ven_id or record.state not in OPEN_STATES:
+                    why = "" if record is None or record.ven_id != ven.ven_id else f" (it is {record.state})"
                     raise refuse(
                         ResponseCode.INVALID_ID,
                         f"reportRequestID {report.report_request_id!r} is not an outstanding request "
-                        "of this VEN (rule 304)",
+                        f"of this VEN{why} (rule 304)",
                         element="reportRequestID",
                     )
                 state = next_state(record, data_trigger(record, now))
                 if state is None:  # pragma: no cover - every open state accepts data in the table
                     raise AssertionError(f"no transition for data in {record.state}")
-                if record.piggyback_cancel:
+                if record.piggyback_cancel and (
+                    not to_cancel or record.report_to_follow == to_cancel[0].report_to_follow
+                ):
+                    # one oadrCancelReport, one reportToFollow: a cancellation of the other kind
+                    # waits for the next update
                     to_cancel.append(record)
-                    record = replace(record, piggyback_cancel=False)
+                    record = replace(record, piggyback_cancel=False, cancel_request_id=cancel_id)
                 await store.save_report_request(replace(record, state=state))
                 await store.add_report_data(ven.ven_id, report, received_at=now)
                 delivered.append((report, record))
@@ -322,9 +336,13 @@ class VtnReports:
             await call_handler(context.handlers.on_report, ven, report, record)
         cancel = None
         if to_cancel:
-            follow = any(record.report_to_follow for record in to_cancel)
-            cancel = _cancel_message(
-                ven.ven_id, tuple(record.report_request_id for record in to_cancel), follow
+            cancel = replace(
+                _cancel_message(
+                    ven.ven_id,
+                    tuple(record.report_request_id for record in to_cancel),
+                    to_cancel[0].report_to_follow,
+                ),
+                request_id=cancel_id,
             )
         return OadrUpdatedReport(
             ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
@@ -333,26 +351,72 @@ class VtnReports:
         )
 
     async def on_created_report(self, message: OadrCreatedReport) -> OadrResponse:
-        """The VEN confirms report requests: those it lists as pending become ``created``."""
+        """The VEN's answer to report requests (see :mod:`.report_requests`): its requestID
+        names the message that carried them; 200 accepts them (``created``), an error code
+        refuses them all (``refused``: no longer outstanding, rule 304). The other requests it
+        lists as pending are confirmed too. Always acknowledged with 200."""
         ven = await require_registered(self._context, message.ven_id)
-        await self._confirm(ven, message.pending_reports, Trigger.CONFIRMED)
-        return _ok(message.ei_response.request_id, ven)
+        response = message.ei_response
+        refused = response.response_code != ResponseCode.OK
+        store = self._context.store
+        async with store.transaction():
+            carried = (
+                await store.list_report_requests(ven.ven_id, create_request_id=response.request_id)
+                if response.request_id
+                else []
+            )
+            ended = [
+                record.report_request_id
+                for record in carried
+                if await self._move(record, Trigger.REFUSED if refused else Trigger.CONFIRMED) is _REFUSED
+            ]
+            answered = {record.report_request_id for record in carried}
+            for report_request_id in message.pending_reports:
+                if report_request_id in answered:
+                    continue  # refused with the message that carried it, or confirmed already
+                listed = await store.get_report_request(report_request_id)
+                if listed is None or listed.ven_id != ven.ven_id:
+                    continue  # a pending report of a request we did not make: nothing to update
+                await self._move(listed, Trigger.CONFIRMED)
+        if ended:
+            logger.info(
+                "VEN %s refused report requests %s with %s: %s",
+                ven.ven_id,
+                ", ".join(ended),
+                response.response_code.value,
+                response.response_description,
+            )
+        return _ok(response.request_id, ven)
 
     async def on_canceled_report(self, message: OadrCanceledReport) -> OadrResponse:
-        """The VEN confirms cancellations: requests being cancelled that it no longer lists as
-        pending (and owe no final update, and whose cancellation was sent) become ``cancelled``."""
+        """The VEN confirms a cancellation (see :mod:`.report_requests`): the requests of the
+        oadrCancelReport its requestID echoes (else, every request of the VEN whose cancellation
+        was sent) end, or with reportToFollow await their final update. One without
+        reportToFollow that the VEN still lists as pending stays ``cancel_requested``."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
         store = context.store
         pending = set(message.pending_reports)
+        request_id = message.ei_response.request_id
         async with store.transaction():
-            for record in await store.list_report_requests(
-                ven.ven_id, states=(ReportRequestState.CANCEL_REQUESTED,)
-            ):
-                if record.report_request_id in pending or record.report_to_follow or record.piggyback_cancel:
-                    continue  # still pending, a final update owed, or the cancellation not sent yet
-                await store.save_report_request(replace(record, state=ReportRequestState.CANCELLED))
-        return _ok(message.ei_response.request_id, ven)
+            named = []
+            if request_id:
+                named = await store.list_report_requests(ven.ven_id, cancel_request_id=request_id)
+            if not named:  # an answer to no cancellation we know: take it for every one that was sent
+                named = [
+                    record
+                    for record in await store.list_report_requests(
+                        ven.ven_id, states=(ReportRequestState.CANCEL_REQUESTED,)
+                    )
+                    if not record.piggyback_cancel
+                ]
+            for record in named:
+                if record.state != ReportRequestState.CANCEL_REQUESTED:
+                    continue  # confirmed already
+                if not record.report_to_follow and record.report_request_id in pending:
+                    continue  # the VEN still reports it
+                await self._move(record, canceled_trigger(record))
+        return _ok(request_id, ven)
 
     async def on_create_report(self, message: OadrCreateReport) -> OadrCreatedReport:
         """A VEN asks the VTN for reports. The VTN produces no report data and offers none: a
@@ -405,23 +469,24 @@ class VtnReports:
         if requests:
             await self.send_register_report(ven)
 
-    async def _confirm(self, ven: VenRecord, report_request_ids: Sequence[str], trigger: Trigger) -> None:
-        store = self._context.store
-        async with store.transaction():
-            for report_request_id in report_request_ids:
-                record = await store.get_report_request(report_request_id)
-                if record is None or record.ven_id != ven.ven_id:
-                    continue  # a pending report of a request we did not make: nothing to update
-                state = next_state(record, trigger)
-                if state is not None and state != record.state:
-                    await store.save_report_request(replace(record, state=state))
+    async def _move(self, record: ReportRequestRecord, trigger: Trigger) -> ReportRequestState | None:
+        """Apply ``trigger`` to a stored request if the table allows it (else nothing); the state
+        it moved to, if it changed."""
+        state = next_state(record, trigger)
+        if state is None or state == record.state:
+            return None
+        await self._context.store.save_report_request(replace(record, state=state))
+        return state
 
-    async def _record(self, ven: VenRecord, request: OadrReportRequest) -> ReportRequestRecord:
+    async def _record(
+        self, ven: VenRecord, request: OadrReportRequest, create_request_id: str
+    ) -> ReportRequestRecord:
         record = ReportRequestRecord(
             ven_id=ven.ven_id,
             request=request,
             state=ReportRequestState.REQUESTED,
             created_at=self._context.clock(),
+            create_request_id=create_request_id or None,
         )
         await self._context.store.save_report_request(record)
         return record

@@ -21,6 +21,7 @@ from openadr_accel.errors import LocalProtocolError
 from openadr_accel.model import (
     METADATA_REPORT_SPECIFIER_ID,
     UNSOLICITED_REPORT_REQUEST_ID,
+    EiResponse,
     EnergyReal,
     OadrCanceledPartyRegistration,
     OadrCanceledReport,
@@ -147,14 +148,21 @@ class Flow:
     async def data_count(self) -> int:
         return len(await self.server.vtn.reports.data(self.ven_id))
 
-    async def created_report(self, *pending: str) -> Payload:
+    async def created_report(
+        self, *pending: str, request_id: str = "", response_code: ResponseCode = ResponseCode.OK
+    ) -> Payload:
+        """The VEN's oadrCreatedReport: ``request_id`` echoes the message that carried the
+        requests it answers."""
+        response = EiResponse(response_code=response_code, request_id=request_id)
         return await self.ven.post(
-            "EiReport", OadrCreatedReport(ei_response=ok(), pending_reports=pending, ven_id=self.ven_id)
+            "EiReport", OadrCreatedReport(ei_response=response, pending_reports=pending, ven_id=self.ven_id)
         )
 
-    async def canceled_report(self, *pending: str) -> Payload:
+    async def canceled_report(self, *pending: str, request_id: str = "") -> Payload:
+        """The VEN's oadrCanceledReport: ``request_id`` echoes the oadrCancelReport it answers."""
         return await self.ven.post(
-            "EiReport", OadrCanceledReport(ei_response=ok(), pending_reports=pending, ven_id=self.ven_id)
+            "EiReport",
+            OadrCanceledReport(ei_response=ok(request_id), pending_reports=pending, ven_id=self.ven_id),
         )
 
 
@@ -190,12 +198,20 @@ def code(answer: Payload) -> ResponseCode:
 
 async def requested(f: Flow, specifier_id: str = TELEMETRY, **arguments: object) -> ReportRequestRecord:
     """``vtn.reports.request`` and the VEN's poll that fetches the oadrCreateReport."""
+    record, _ = await requested_with_message(f, specifier_id, **arguments)
+    return record
+
+
+async def requested_with_message(
+    f: Flow, specifier_id: str = TELEMETRY, **arguments: object
+) -> tuple[ReportRequestRecord, OadrCreateReport]:
+    """:func:`requested`, and the oadrCreateReport the VEN fetched."""
     record = await f.server.vtn.reports.request(f.ven_id, specifier_id, **arguments)  # type: ignore[arg-type]
     [create] = await f.ven.drain()
     assert isinstance(create, OadrCreateReport)
     assert [request.report_request_id for request in create.report_requests] == [record.report_request_id]
     assert create.ven_id == f.ven_id
-    return record
+    return record, create
 
 
 # --- the VEN's capabilities -----------------------------------------------------------------------
@@ -550,10 +566,10 @@ async def test_cancel_with_report_to_follow_takes_one_more_update_r1_3045(tmp_pa
         [cancel] = await f.ven.drain()
         assert isinstance(cancel, OadrCancelReport)
         assert cancel.report_to_follow is True
-        # the VEN confirms while its final report is still to come
-        canceled = await f.canceled_report(record.report_request_id)
+        # the VEN confirms while its final report is still to come (still listed as pending)
+        canceled = await f.canceled_report(record.report_request_id, request_id=cancel.request_id)
         assert code(canceled) == ResponseCode.OK
-        assert await f.state(record.report_request_id) == ReportRequestState.CANCEL_REQUESTED
+        assert await f.state(record.report_request_id) == ReportRequestState.FINAL_UPDATE_DUE
 
         final = await f.update(data_report(record.report_request_id, value="3"))
         assert final.ei_response.response_code == ResponseCode.OK
@@ -835,3 +851,222 @@ async def test_a_capabilities_handler_asking_for_an_unoffered_report_is_our_faul
         registered = await f.register_reports(ven_capabilities())
         assert registered.ei_response.response_code == ResponseCode.INTERNAL_SERVER_ERROR
         assert await f.server.vtn.reports.requests(f.ven_id) == []
+
+
+# --- the VEN's answer to a request: oadrCreatedReport's responseCode (R1_3190) ------------------------
+
+
+async def test_a_request_the_ven_refuses_is_over_and_its_updates_are_452_r1_3190(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        earlier = await requested(
+            f, granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        record, create = await requested_with_message(f, STATUS)
+        assert record.create_request_id == create.request_id  # what the VEN's answer echoes
+        # 452 echoing the oadrCreateReport; it lists the VEN's other (earlier) report as pending
+        answer = await f.created_report(
+            earlier.report_request_id, request_id=create.request_id, response_code=ResponseCode.INVALID_ID
+        )
+        assert isinstance(answer, OadrResponse)
+        assert code(answer) == ResponseCode.OK  # the refusal is acknowledged
+        assert answer.ei_response.request_id == create.request_id
+        assert await f.state(record.report_request_id) == ReportRequestState.REFUSED
+        assert await f.state(earlier.report_request_id) == ReportRequestState.CREATED  # still pending
+
+        refused = await f.update(data_report(record.report_request_id, STATUS))
+        assert refused.ei_response.response_code == ResponseCode.INVALID_ID
+        assert "refused" in (refused.ei_response.response_description or "")
+        assert await f.data_count() == 0
+        with pytest.raises(LocalProtocolError, match="refused"):
+            await f.server.vtn.reports.cancel(record.report_request_id)
+        # the VEN's other request is untouched
+        taken = await f.update(data_report(earlier.report_request_id), request_id="up-2")
+        assert taken.ei_response.response_code == ResponseCode.OK
+
+
+async def test_a_refusal_ends_every_request_of_its_message_even_those_listed_pending(tmp_path: Path) -> None:
+    """One responseCode answers the whole oadrCreateReport; some VENs (OpenLEADR) list the
+    message's requests as pending when they refuse it: the refusal wins."""
+    async with flow(tmp_path) as f:
+        reports = f.server.vtn.reports
+        offered = {report.report_specifier_id: report for report in await reports.capabilities(f.ven_id)}
+        periodic = report_request(
+            offered[TELEMETRY], granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        await reports.request_several(f.ven_id, [periodic, report_request(offered[STATUS])])
+        [create] = await f.ven.drain()
+        assert isinstance(create, OadrCreateReport)
+        ids = [request.report_request_id for request in create.report_requests]
+        await f.created_report(*ids, request_id=create.request_id, response_code=ResponseCode.INVALID_ID)
+        assert [await f.state(rid) for rid in ids] == [ReportRequestState.REFUSED] * 2
+        for rid in ids:
+            specifier = TELEMETRY if rid == periodic.report_request_id else STATUS
+            answer = await f.update(data_report(rid, specifier))
+            assert answer.ei_response.response_code == ResponseCode.INVALID_ID
+
+
+async def test_a_refusal_of_another_message_leaves_the_request_open(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        record, create = await requested_with_message(f, granularity=timedelta(minutes=1))
+        await f.created_report(request_id="some-other-message", response_code=ResponseCode.INVALID_ID)
+        await f.created_report(request_id="", response_code=ResponseCode.INVALID_ID)
+        assert await f.state(record.report_request_id) == ReportRequestState.REQUESTED
+        # a late confirmation cannot undo a refusal, nor a refusal a confirmation
+        await f.created_report(request_id=create.request_id)
+        assert await f.state(record.report_request_id) == ReportRequestState.CREATED
+        await f.created_report(request_id=create.request_id, response_code=ResponseCode.INVALID_ID)
+        assert await f.state(record.report_request_id) == ReportRequestState.CREATED
+
+
+async def test_a_200_omitting_a_request_from_pending_reports_accepts_it(tmp_path: Path) -> None:
+    """oadrPendingReports lists the "periodic reports that have not yet been delivered" (2.0b
+    schema): a request of the message it omits is accepted by the 200 all the same."""
+    async with flow(tmp_path) as f:
+        periodic, create = await requested_with_message(f, granularity=timedelta(minutes=1))
+        one_shot, create_one = await requested_with_message(f, STATUS)
+        for message in (create, create_one):
+            answer = await f.created_report(request_id=message.request_id)
+            assert code(answer) == ResponseCode.OK
+        assert await f.state(periodic.report_request_id) == ReportRequestState.CREATED
+        assert await f.state(one_shot.report_request_id) == ReportRequestState.CREATED
+        answer = await f.update(
+            data_report(periodic.report_request_id), data_report(one_shot.report_request_id, STATUS)
+        )
+        assert answer.ei_response.response_code == ResponseCode.OK
+        assert await f.state(one_shot.report_request_id) == ReportRequestState.COMPLETED
+
+
+async def test_requests_on_registered_report_refused_by_the_ven_r1_3060(tmp_path: Path) -> None:
+    """Requests riding on the oadrRegisteredReport are answered by an oadrCreatedReport echoing
+    the requestID that oadrRegisteredReport echoes (the VEN's oadrRegisterReport's)."""
+
+    async def capabilities(ven: VenRecord, reports: Sequence[OadrReport]) -> Sequence[OadrReportRequest]:
+        return [report_request(reports[0], granularity=timedelta(minutes=1), report_request_id="piggy-1")]
+
+    async with flow(
+        tmp_path, handlers=VtnHandlers(on_report_capabilities=capabilities), register_reports=False
+    ) as f:
+        registered = await f.register_reports(ven_capabilities())
+        assert [r.report_request_id for r in registered.report_requests] == ["piggy-1"]
+        [record] = await f.server.vtn.reports.requests(f.ven_id)
+        assert record.create_request_id == registered.ei_response.request_id == "rr-1"
+        await f.created_report(request_id="rr-1", response_code=ResponseCode.INVALID_ID)
+        assert await f.state("piggy-1") == ReportRequestState.REFUSED
+        answer = await f.update(data_report("piggy-1"))
+        assert answer.ei_response.response_code == ResponseCode.INVALID_ID
+
+
+# --- reportToFollow: the final update is the one after the VEN's oadrCanceledReport -------------------
+
+
+async def test_piggy_backed_cancel_with_report_to_follow_takes_the_final_update_r1_3050(
+    tmp_path: Path,
+) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(
+            f, granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        rid = record.report_request_id
+        assert (await f.update(data_report(rid), request_id="up-1")).cancel_report is None
+        await f.server.vtn.reports.cancel(rid, report_to_follow=True, piggyback=True)
+        carrying = await f.update(data_report(rid, value="2"), request_id="up-2")
+        assert carrying.ei_response.response_code == ResponseCode.OK
+        cancel = carrying.cancel_report
+        assert cancel is not None
+        assert cancel.report_to_follow is True
+        assert cancel.report_request_ids == (rid,)
+        # the update that brought the cancellation back was sent before the VEN saw it
+        assert await f.state(rid) == ReportRequestState.CANCEL_REQUESTED
+        [stored] = [r for r in await f.server.vtn.reports.requests(f.ven_id) if r.report_request_id == rid]
+        assert stored.cancel_request_id == cancel.request_id
+
+        await f.canceled_report(request_id=cancel.request_id)
+        assert await f.state(rid) == ReportRequestState.FINAL_UPDATE_DUE
+        final = await f.update(data_report(rid, value="3"), request_id="up-3")
+        assert final.ei_response.response_code == ResponseCode.OK
+        assert await f.state(rid) == ReportRequestState.CANCELLED
+        after = await f.update(data_report(rid, value="4"), request_id="up-4")
+        assert after.ei_response.response_code == ResponseCode.INVALID_ID
+        assert await f.data_count() == 3
+
+
+async def test_an_update_crossing_a_queued_cancel_with_report_to_follow_is_not_the_final_one(
+    tmp_path: Path,
+) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(
+            f, granularity=timedelta(minutes=1), report_back_duration=timedelta(minutes=1)
+        )
+        rid = record.report_request_id
+        await f.server.vtn.reports.cancel(rid, report_to_follow=True)
+        # sent before the VEN's next poll fetched the oadrCancelReport
+        crossing = await f.update(data_report(rid, value="1"), request_id="up-1")
+        assert crossing.ei_response.response_code == ResponseCode.OK
+        assert await f.state(rid) == ReportRequestState.CANCEL_REQUESTED
+        [cancel] = await f.ven.drain()
+        assert isinstance(cancel, OadrCancelReport)
+        await f.canceled_report(request_id=cancel.request_id)
+        assert await f.state(rid) == ReportRequestState.FINAL_UPDATE_DUE
+        final = await f.update(data_report(rid, value="2"), request_id="up-2")
+        assert final.ei_response.response_code == ResponseCode.OK
+        assert await f.state(rid) == ReportRequestState.CANCELLED
+        assert await f.data_count() == 2
+
+
+async def test_canceled_report_confirms_only_the_cancellation_it_echoes(tmp_path: Path) -> None:
+    """Two cancellations with reportToFollow: the VEN's answer to the first does not make the
+    second's final update due (its oadrCancelReport is still queued)."""
+    async with flow(tmp_path) as f:
+        vtn = f.server.vtn
+        first = await requested(f, granularity=timedelta(minutes=1))
+        second = await requested(f, granularity=timedelta(minutes=1))
+        await vtn.reports.cancel(first.report_request_id, report_to_follow=True)
+        [cancel] = await f.ven.drain()
+        assert isinstance(cancel, OadrCancelReport)
+        await vtn.reports.cancel(second.report_request_id, report_to_follow=True)  # queued, not polled
+        await f.canceled_report(request_id=cancel.request_id)
+        assert await f.state(first.report_request_id) == ReportRequestState.FINAL_UPDATE_DUE
+        assert await f.state(second.report_request_id) == ReportRequestState.CANCEL_REQUESTED
+        # an update of the second crossing its cancellation is ordinary data
+        await f.update(data_report(second.report_request_id))
+        assert await f.state(second.report_request_id) == ReportRequestState.CANCEL_REQUESTED
+        # an answer echoing no cancellation the VTN knows confirms every one that was sent
+        await f.canceled_report(request_id="unknown")
+        assert await f.state(second.report_request_id) == ReportRequestState.FINAL_UPDATE_DUE
+
+
+async def test_piggy_backed_cancels_of_both_kinds_ride_on_two_answers(tmp_path: Path) -> None:
+    """An oadrCancelReport has one reportToFollow: cancellations with and without it wait for
+    separate oadrUpdatedReports."""
+    async with flow(tmp_path) as f:
+        vtn = f.server.vtn
+        follow = await requested(f, granularity=timedelta(minutes=1))
+        stop = await requested(f, granularity=timedelta(minutes=1))
+        await vtn.reports.cancel(follow.report_request_id, report_to_follow=True, piggyback=True)
+        await vtn.reports.cancel(stop.report_request_id, piggyback=True)
+        both = (data_report(follow.report_request_id), data_report(stop.report_request_id))
+        first = await f.update(*both, request_id="up-1")
+        assert first.cancel_report is not None
+        assert first.cancel_report.report_request_ids == (follow.report_request_id,)
+        assert first.cancel_report.report_to_follow is True
+        second = await f.update(*both, request_id="up-2")
+        assert second.cancel_report is not None
+        assert second.cancel_report.report_request_ids == (stop.report_request_id,)
+        assert second.cancel_report.report_to_follow is False
+        third = await f.update(*both, request_id="up-3")
+        assert third.cancel_report is None
+
+
+async def test_registration_ending_cancels_a_request_whose_final_update_is_due(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(f, granularity=timedelta(minutes=1))
+        await f.server.vtn.reports.cancel(record.report_request_id, report_to_follow=True)
+        [cancel] = await f.ven.drain()
+        assert isinstance(cancel, OadrCancelReport)
+        await f.canceled_report(request_id=cancel.request_id)
+        assert await f.state(record.report_request_id) == ReportRequestState.FINAL_UPDATE_DUE
+        with pytest.raises(LocalProtocolError, match="final_update_due"):
+            await f.server.vtn.reports.cancel(record.report_request_id)
+        again = await f.ven.register(ven_name="reporting-ven", ven_id=f.ven_id)
+        assert again.ei_response.response_code == ResponseCode.OK
+        assert await f.state(record.report_request_id) == ReportRequestState.CANCELLED

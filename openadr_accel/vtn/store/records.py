@@ -116,18 +116,28 @@ class QueuedMessage:
 
 
 class ReportRequestState(StrEnum):
-    """Where a report request of the VTN stands (see :mod:`openadr_accel.vtn.report_requests`)."""
+    """Where a report request of the VTN stands (the table is in
+    :mod:`openadr_accel.vtn.report_requests`). Data is taken in the open states (requested,
+    created, cancel_requested, final_update_due) and refused 452 in the others (rule 304)."""
 
     REQUESTED = "requested"
     """Sent (or queued); the VEN has not confirmed it yet."""
     CREATED = "created"
     """The VEN confirmed it (oadrCreatedReport) or already delivered data."""
     CANCEL_REQUESTED = "cancel_requested"
-    """The VTN asked to cancel; with reportToFollow, one final update is still expected."""
+    """The VTN asked to cancel and waits for the VEN's oadrCanceledReport; updates that cross the
+    cancellation are ordinary data."""
+    FINAL_UPDATE_DUE = "final_update_due"
+    """The VEN confirmed a cancellation with reportToFollow: the next update is the final one,
+    and ends the request."""
     COMPLETED = "completed"
-    """Done: a one-shot report arrived, the report interval ended, or the final update came."""
+    """Done: a one-shot report arrived, or the report interval ended."""
     CANCELLED = "cancelled"
-    """Cancelled, and no more data is expected."""
+    """Cancelled (by the VTN, or because the registration ended), and no more data is expected."""
+    REFUSED = "refused"
+    """The VEN refused it: its oadrCreatedReport answering the message that carried the request
+    had an error responseCode (452 for an rID or reportSpecifierID it does not have, ...). No
+    data is expected."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,7 +149,8 @@ class ReportRequestRecord:
     state: ReportRequestState
     created_at: datetime
     report_to_follow: bool = False
-    """With :attr:`ReportRequestState.CANCEL_REQUESTED`: one final update is still expected."""
+    """With :attr:`ReportRequestState.CANCEL_REQUESTED`: the cancellation asks for one final update
+    (reportToFollow), due once the VEN confirms the cancellation."""
     piggyback_cancel: bool = False
     """With :attr:`ReportRequestState.CANCEL_REQUESTED`: the cancellation has not been sent yet; it
     rides on the oadrUpdatedReport that answers the next update of this request."""
