@@ -298,9 +298,10 @@ class VtnReports:
         )
 
     async def on_update_report(self, message: OadrUpdateReport) -> OadrUpdatedReport:
-        """Report data: each report must answer an outstanding request of this VEN (rule 304,
-        else 452 and nothing of the message is kept). Stored, then given to the report sink;
-        pending piggy-back cancellations of the requests ride on the answer."""
+        """Report data: each report must answer an outstanding request of this VEN, under the
+        request's reportSpecifierID and with data points it asked for (rule 304, else 452 and
+        nothing of the message is kept). Stored, then given to the report sink; pending
+        piggy-back cancellations of the requests ride on the answer."""
         context = self._context
         ven = await require_registered(context, message.ven_id)
         store = context.store
@@ -319,6 +320,7 @@ class VtnReports:
                         f"of this VEN{why} (rule 304)",
                         element="reportRequestID",
                     )
+                _check_matches(report, record)
                 state = next_state(record, data_trigger(record, now))
                 if state is None:  # pragma: no cover - every open state accepts data in the table
                     raise AssertionError(f"no transition for data in {record.state}")
@@ -502,6 +504,31 @@ class VtnReports:
             if report.report_specifier_id == report_specifier_id:
                 return report
         raise LocalProtocolError(f"VEN {ven_id!r} offered no report {report_specifier_id!r}")
+
+
+def _check_matches(report: OadrReport, record: ReportRequestRecord) -> None:
+    """Refuse (452) a report whose reportSpecifierID is not its request's, or that carries a
+    data point (rID) the request did not ask for (rule 304). Fewer points than asked for are
+    fine: a VEN leaves out a point it could not read."""
+    specifier = record.request.report_specifier
+    if report.report_specifier_id != specifier.report_specifier_id:
+        raise refuse(
+            ResponseCode.INVALID_ID,
+            f"the report for request {record.report_request_id!r} names reportSpecifierID "
+            f"{report.report_specifier_id!r}; the request is for {specifier.report_specifier_id!r} "
+            "(rule 304)",
+            element="reportSpecifierID",
+        )
+    asked = {point.r_id for point in specifier.specifier_payloads}
+    unknown = sorted({p.r_id for interval in report.intervals for p in interval.payloads} - asked)
+    if unknown:
+        raise refuse(
+            ResponseCode.INVALID_ID,
+            f"the report for request {record.report_request_id!r} carries rID "
+            f"{', '.join(map(repr, unknown))}, which the request did not ask for "
+            f"(it asks for {', '.join(map(repr, sorted(asked)))}; rule 304)",
+            element="rID",
+        )
 
 
 def _cancel_message(

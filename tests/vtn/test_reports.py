@@ -1070,3 +1070,36 @@ async def test_registration_ending_cancels_a_request_whose_final_update_is_due(t
         again = await f.ven.register(ven_name="reporting-ven", ven_id=f.ven_id)
         assert again.ei_response.response_code == ResponseCode.OK
         assert await f.state(record.report_request_id) == ReportRequestState.CANCELLED
+
+
+# --- rule 304: a report must match the request it names ------------------------------------------------
+
+
+async def test_a_report_under_another_report_specifier_id_is_452_and_not_stored(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(f, granularity=timedelta(minutes=1))
+        answer = await f.update(data_report(record.report_request_id, HISTORY))
+        assert answer.ei_response.response_code == ResponseCode.INVALID_ID
+        description = answer.ei_response.response_description or ""
+        assert HISTORY in description
+        assert TELEMETRY in description
+        assert await f.data_count() == 0
+        assert await f.state(record.report_request_id) == ReportRequestState.REQUESTED
+
+
+async def test_a_report_with_a_data_point_not_requested_is_452_and_not_stored(tmp_path: Path) -> None:
+    async with flow(tmp_path) as f:
+        record = await requested(f, r_ids=["power"], granularity=timedelta(minutes=1))
+        answer = await f.update(data_report(record.report_request_id, r_id="energy"))
+        assert answer.ei_response.response_code == ResponseCode.INVALID_ID
+        assert "'energy'" in (answer.ei_response.response_description or "")
+        assert await f.data_count() == 0
+        # the point asked for is taken; so is a report with fewer points than asked for
+        assert (await f.update(data_report(record.report_request_id))).ei_response.response_code == (
+            ResponseCode.OK
+        )
+        both = await requested(f, granularity=timedelta(minutes=1))
+        assert len(both.request.report_specifier.specifier_payloads) == 2
+        answer = await f.update(data_report(both.report_request_id, r_id="energy"), request_id="up-2")
+        assert answer.ei_response.response_code == ResponseCode.OK
+        assert await f.data_count() == 2
