@@ -95,6 +95,12 @@ VEN_LIMITS: Mapping[str, Limit] = {
 }
 """What OpenLEADR 0.5.36's VEN cannot do, by action."""
 
+_ON_POLL = (
+    "; its poll queue carries only the events of add_event/add_raw_event/cancel_event (a custom on_poll "
+    "handler could return any message, but it replaces that queue, add_event then refuses to work: the "
+    "application would be writing the VTN)"
+)
+
 VTN_LIMITS: Mapping[str, Limit] = {
     "push": Limit(
         f"{OPENLEADR}'s VTN cannot push: OpenADRServer only answers requests (it has no HTTP client "
@@ -108,32 +114,34 @@ VTN_LIMITS: Mapping[str, Limit] = {
         optional=False,
     ),
     "request_report": Limit(
-        f"{OPENLEADR}'s VTN cannot request a report once the VEN registered its reports: it sends no "
-        "oadrCreateReport (its poll queue carries events only; reports are requested only on the "
-        "oadrRegisteredReport answering the VEN's oadrRegisterReport)",
+        f"{OPENLEADR}'s VTN cannot request a report once the VEN registered its reports: it requests "
+        "reports only on the oadrRegisteredReport answering the VEN's oadrRegisterReport, and has no API "
+        "that sends oadrCreateReport" + _ON_POLL,
         optional=False,
     ),
     "request_reports": Limit(
-        f"{OPENLEADR}'s VTN cannot send oadrCreateReport (several requests or one): its poll queue "
-        "carries events only",
+        f"{OPENLEADR}'s VTN cannot send oadrCreateReport (with several requests or one): it has no API "
+        "for it" + _ON_POLL,
         optional=False,
     ),
     "cancel_report": Limit(
-        f"{OPENLEADR}'s VTN cannot cancel a report request: it has no API that sends oadrCancelReport",
+        f"{OPENLEADR}'s VTN cannot cancel a report request: it has no API that sends oadrCancelReport"
+        + _ON_POLL,
         optional=False,
     ),
     "cancel_report_on_update": Limit(
-        f"{OPENLEADR}'s VTN cannot cancel a report request on its oadrUpdatedReport: its "
-        "oadrUpdatedReport never carries an oadrCancelReport",
+        f"{OPENLEADR}'s VTN cannot cancel a report request on its oadrUpdatedReport: the "
+        "oadrUpdatedReport it answers with never carries an oadrCancelReport",
         optional=False,
     ),
     "request_metadata": Limit(
-        f"{OPENLEADR}'s VTN cannot ask a VEN for its METADATA reports again: it sends no oadrCreateReport",
+        f"{OPENLEADR}'s VTN cannot ask a VEN for its METADATA reports again: it has no API that sends "
+        "oadrCreateReport" + _ON_POLL,
         optional=False,
     ),
     "cancel_registration": Limit(
         f"{OPENLEADR}'s VTN cannot cancel a registration: it has no API for it (it never sends "
-        "oadrCancelPartyRegistration)",
+        "oadrCancelPartyRegistration)" + _ON_POLL,
         optional=False,
     ),
     "report_interval": Limit(

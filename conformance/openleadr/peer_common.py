@@ -25,7 +25,7 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -178,11 +178,11 @@ class CommandLoop:
         self.output.emit("reply", id=ident, ok=True, result=result)
 
 
-def main_with(run: Callable[[Output], Awaitable[str]]) -> int:
+def main_with(run: Callable[[Output], Coroutine[Any, Any, str]]) -> int:
     """Run a peer: its output, then ``run`` in a fresh event loop; ``stopped`` (or ``error``) last."""
     output = setup_output()
     try:
-        reason = asyncio.run(run(output))
+        reason: str = asyncio.run(run(output))
     except BaseException:  # reported on stdout, where the adapter reads
         output.emit("error", message=traceback.format_exc())
         return 1

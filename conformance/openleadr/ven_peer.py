@@ -80,7 +80,7 @@ class Peer:
     """The client, its reports and handlers, and the commands."""
 
     def __init__(self, args: argparse.Namespace, output: Output) -> None:
-        from openleadr import OpenADRClient  # type: ignore[import-not-found]  # noqa: PLC0415 (its env)
+        from openleadr import OpenADRClient  # noqa: PLC0415 (OpenLEADR's environment)
 
         self.args = args
         self.output = output
@@ -114,7 +114,7 @@ class Peer:
         self.client.create_party_registration = create_party_registration
 
     def _offer_reports(self) -> None:
-        from openleadr import objects  # noqa: PLC0415 (its env)
+        from openleadr import objects  # noqa: PLC0415 (OpenLEADR's environment)
 
         rate = objects.SamplingRate(
             min_period=timedelta(seconds=1), max_period=timedelta(hours=1), on_change=False
@@ -145,7 +145,7 @@ class Peer:
             step = sampling_interval if sampling_interval and sampling_interval.total_seconds() > 0 else None
             if step is None:
                 return [(date_to, ENERGY_VALUE)]
-            readings = []
+            readings: list[tuple[datetime, float]] = []
             moment = date_from
             while moment < date_to and len(readings) < 1000:
                 readings.append((moment, ENERGY_VALUE))
@@ -213,7 +213,7 @@ class Peer:
         return None
 
     async def create_opt(self, args: dict[str, Any]) -> Any:
-        from openleadr import objects, utils  # noqa: PLC0415 (its env)
+        from openleadr import objects, utils  # noqa: PLC0415 (OpenLEADR's environment)
 
         schedule = args.get("schedule") or []
         vavailability = None

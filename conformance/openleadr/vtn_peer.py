@@ -76,7 +76,7 @@ class Peer:
     """The server's state, handlers and commands."""
 
     def __init__(self, args: argparse.Namespace, output: Output) -> None:
-        from openleadr import OpenADRServer  # type: ignore[import-not-found]  # noqa: PLC0415 (its env)
+        from openleadr import OpenADRServer  # noqa: PLC0415 (OpenLEADR's environment)
 
         self.args = args
         self.output = output
@@ -173,7 +173,7 @@ class Peer:
     # -- events -------------------------------------------------------------------------------------
 
     def _event(self, spec: dict[str, Any]) -> Any:
-        from openleadr import objects, utils  # noqa: PLC0415 (its env)
+        from openleadr import objects, utils  # noqa: PLC0415 (OpenLEADR's environment)
 
         start = parse_time(spec["start"])
         signals = []
@@ -266,7 +266,7 @@ class Peer:
         return None
 
     async def state(self, args: dict[str, Any]) -> Any:
-        from openleadr import utils  # noqa: PLC0415 (its env)
+        from openleadr import utils  # noqa: PLC0415 (OpenLEADR's environment)
 
         events = [
             {
@@ -292,12 +292,12 @@ class Peer:
     # -- the wire -----------------------------------------------------------------------------------
 
     def _middleware(self) -> Any:
-        from aiohttp import web  # noqa: PLC0415 (its env)
+        from aiohttp import web  # noqa: PLC0415 (OpenLEADR's environment)
 
         output = self.output
 
         @web.middleware
-        async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        async def record(request: web.Request, handler: Any) -> Any:
             service = request.path.rsplit("/", 1)[-1]
             body = await request.read()  # aiohttp keeps it for the handler
             output.emit("wire", direction="in", service=service, type=message_type(body))
@@ -317,7 +317,7 @@ class Peer:
 
 
 def _measurement(spec: dict[str, Any]) -> Any:
-    from openleadr import objects  # noqa: PLC0415 (its env)
+    from openleadr import objects  # noqa: PLC0415 (OpenLEADR's environment)
 
     attributes = spec.get("power_attributes")
     return objects.Measurement(
