@@ -78,6 +78,9 @@ __all__ = ["conformance"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+OUR_VEN_ID = "openadr-accel-ven-1"
+"""The venID our own VEN is provisioned with when it is the device under test."""
+
 EXIT_NOT_PASSED = 1
 EXIT_INTERRUPTED = 130
 
@@ -699,14 +702,17 @@ class _TestPki:
 
 
 def _our_ven_runner(options: _Options, display: RunDisplay, pki: _TestPki | None) -> VenRunner:
-    from .our_ven import OurVenFactory  # noqa: PLC0415 (our VEN: only when it is the device)
+    from .our_ven import OurVenFactory, charger_reports  # noqa: PLC0415 (only when it is the device)
     from .runner import HarnessSecurity, VenRunner  # noqa: PLC0415
 
+    # our VEN as a charger would run it: with a venID provisioned (N1_0025) and a meter's reports
     if pki is None:
-        factory = OurVenFactory()
+        factory = OurVenFactory(ven_id=OUR_VEN_ID, reports=charger_reports)
         security = HarnessSecurity()
     else:
         factory = OurVenFactory(
+            ven_id=OUR_VEN_ID,
+            reports=charger_reports,
             client_ssl=pki.ven.client(),
             push_ssl=pki.ven.server(),
             signer=pki.ven.signer() if options.sign else None,

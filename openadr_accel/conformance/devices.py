@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from ..clock import Clock
 from ..model import EiTarget, OptReason, OptType, ResponseRequired
-from ..vtn.events import Signal
+from ..vtn.events import Baseline, Signal
 from .case import Selected
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class EventSpec:
         priority, response_required, market_context, test_event, start_after, vtn_comment:
             the event's descriptor and active period, as 2.0b names them.
         target: the eiTarget (default: the venID).
+        baseline: an eiEventBaseline to send with it (from its start).
     """
 
     ven_id: str
@@ -105,6 +106,7 @@ class EventSpec:
     start_after: timedelta | None = None
     vtn_comment: str | None = None
     target: EiTarget | None = None
+    baseline: Baseline | None = None
 
     def describe(self) -> str:
         """The event in words, for an operator."""
@@ -119,6 +121,12 @@ class EventSpec:
             "a test event" if self.test_event else "",
             f"randomized start within {self.start_after}" if self.start_after else "",
             f"market context {self.market_context}" if self.market_context else "",
+            (
+                "with an eiEventBaseline "
+                + ", ".join(f"{duration} at {value}" for duration, value in self.baseline.intervals)
+            )
+            if self.baseline is not None
+            else "",
         ]
         return (
             f"for VEN {self.ven_id}, starting {self.start.isoformat()}: {signals}"

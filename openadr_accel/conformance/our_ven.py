@@ -15,16 +15,26 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..model import EiTarget, OadrCreateOpt, OadrEvent, OadrReport, OptType
+from ..model import (
+    EiTarget,
+    LoadControlValues,
+    OadrCreateOpt,
+    OadrEvent,
+    OadrLoadControlState,
+    OadrPayloadResourceStatus,
+    OadrReport,
+    OptType,
+)
 from ..security.signature import Signer
 from ..ven.config import VenConfig
 from ..ven.distribution import SignalFilter
 from ..ven.handlers import SignalValue, VenHandlers
 from ..ven.node import VEN
-from ..ven.report_capabilities import ReportCapability
+from ..ven.report_capabilities import ReportCapability, history_usage, telemetry_status, telemetry_usage
 from ..ven.store import KnownEvent, Registration
 from .build import ENROLLED_MARKET_CONTEXTS
 from .case import Selected, Transport
@@ -32,7 +42,7 @@ from .context import CompressedClock
 from .devices import OptRequest
 from .harness_vtn import HarnessVtn
 
-__all__ = ["Call", "Journal", "OurVen", "OurVenFactory", "VenView"]
+__all__ = ["Call", "Journal", "OurVen", "OurVenFactory", "SimulatedMeter", "VenView", "charger_reports"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +157,52 @@ class VenView:
     def registration(self) -> Registration | None:
         """The VEN's stored registration."""
         return self.ven.registration
+
+
+@dataclass
+class SimulatedMeter:
+    """The meter of a simulated EV charger: power drifts, energy grows, a status with its load
+    control (current within min and max, as TELEMETRY_STATUS wants it consistent)."""
+
+    power_w: Decimal = Decimal(7000)
+    energy_wh: Decimal = Decimal(1000)
+    status: OadrPayloadResourceStatus = field(
+        default_factory=lambda: OadrPayloadResourceStatus(
+            online=True,
+            manual_override=False,
+            load_control_state=OadrLoadControlState(
+                capacity=LoadControlValues(current=Decimal("7.4"), min=Decimal(0), max=Decimal(11))
+            ),
+        )
+    )
+
+    async def power(self) -> Decimal:
+        """The power now (W)."""
+        self.power_w += 1
+        return self.power_w
+
+    async def energy(self) -> Decimal:
+        """The energy so far (Wh)."""
+        self.energy_wh += Decimal("2.5")
+        return self.energy_wh
+
+    async def read_status(self) -> OadrPayloadResourceStatus:
+        """The charger's status."""
+        return self.status
+
+
+def charger_reports(meter: SimulatedMeter | None = None) -> list[ReportCapability]:
+    """What a simulated EV charger offers: TELEMETRY_USAGE (power and energy), TELEMETRY_STATUS
+    and a HISTORY_USAGE of its energy sampled every minute, a day deep (the reports the report
+    cases ask for; pass it as ``OurVenFactory(reports=charger_reports)``)."""
+    meter = meter or SimulatedMeter()
+    return [
+        telemetry_usage("telemetry", power=meter.power, energy=meter.energy),
+        telemetry_status("status", status=meter.read_status),
+        history_usage(
+            "history", energy=meter.energy, sampling_period=timedelta(minutes=1), duration=timedelta(days=1)
+        ),
+    ]
 
 
 class OurVen:

@@ -226,6 +226,7 @@ class OurVtn:
                 test_event=spec.test_event,
                 start_after=spec.start_after,
                 vtn_comment=spec.vtn_comment,
+                baseline=spec.baseline,
             )
         self.events.append(event)
 

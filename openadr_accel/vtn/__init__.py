@@ -4,7 +4,7 @@ Start with :class:`VTN`; the pieces it is made of are importable for those who a
 """
 
 from .config import VtnConfig
-from .events import Signal, VtnEvents
+from .events import Baseline, Signal, VtnEvents
 from .handlers import Peer, VtnHandlers
 from .opt import VtnOpts
 from .policies import Accept, AllowedVen, AllowList, OpenRegistration, RegistrationPolicy, Reject
@@ -22,6 +22,7 @@ __all__ = [
     "Peer",
     "RegistrationPolicy",
     "Reject",
+    "Baseline",
     "Signal",
     "Store",
     "VtnConfig",

@@ -11,6 +11,7 @@ from ..errors import LocalProtocolError
 from ..model import (
     EiActivePeriod,
     EiEvent,
+    EiEventBaseline,
     EiEventSignal,
     EiResponse,
     EiTarget,
@@ -36,7 +37,7 @@ from .core import VtnContext, building, call_handler, refuse, require_registered
 from .policies import new_id
 from .store import EventResponseRecord, EventResponseSource, VenRecord
 
-__all__ = ["Signal", "VtnEvents", "answerable_event", "reaches"]
+__all__ = ["Baseline", "Signal", "VtnEvents", "answerable_event", "reaches"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +80,44 @@ class Signal:
     def duration(self) -> timedelta:
         """The sum of the interval durations."""
         return sum((duration for duration, _ in self.intervals), timedelta())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline:
+    """The expected load without the event (``eiEventBaseline``), from the event's start.
+
+    Attributes:
+        intervals: (duration, value) pairs, in order; they get uids 0, 1, 2, ...
+        baseline_id: unique within the event.
+        name: the baselineName.
+        item_base: its units (powerReal, say).
+        resource_ids: the resources it is for (none: all of the event's).
+    """
+
+    intervals: Sequence[tuple[timedelta, Decimal | int | str]]
+    baseline_id: str = "baseline"
+    name: str = "baseline"
+    item_base: ItemBase | None = None
+    resource_ids: Sequence[str] = ()
+
+    def build(self, start: datetime) -> EiEventBaseline:
+        """The schema's eiEventBaseline, starting at ``start``."""
+        if not self.intervals:
+            raise LocalProtocolError("the baseline has no intervals")
+        return EiEventBaseline(
+            dtstart=start,
+            duration=sum((duration for duration, _ in self.intervals), timedelta()),
+            intervals=tuple(
+                SignalInterval(
+                    uid=str(uid), duration=duration, payloads=(PayloadFloat(value=Decimal(value)),)
+                )
+                for uid, (duration, value) in enumerate(self.intervals)
+            ),
+            baseline_id=self.baseline_id,
+            baseline_name=self.name,
+            resource_ids=tuple(self.resource_ids),
+            item_base=self.item_base,
+        )
 
 
 _EVERYONE = EiTarget()
@@ -137,10 +176,12 @@ class VtnEvents:
         recovery: timedelta | None = None,
         vtn_comment: str | None = None,
         event_id: str | None = None,
+        baseline: Baseline | None = None,
     ) -> OadrEvent:
         """Create an event and distribute it to the VENs it reaches.
 
-        The active period lasts as long as the signals' intervals (all signals must agree).
+        The active period lasts as long as the signals' intervals (all signals must agree); a
+        ``baseline`` starts with the event.
 
         Raises:
             LocalProtocolError: the event breaks a rule (SIMPLE levels, signal name and type, ...),
@@ -173,6 +214,7 @@ class VtnEvents:
                     ),
                     signals=built_signals,
                     target=target,
+                    baseline=baseline.build(start) if baseline is not None else None,
                 ),
             )
         _check(event)

@@ -75,11 +75,8 @@ NUMBERS = [
     "E1_1080",
 ]
 
-NOT_APPLICABLE = {
-    "E1_1027": "without an eiEventBaseline",
-}
-"""Cases that cannot apply to our VTN, by pull number, and what their reason says: our VTN's
-event API has no baseline (the case's docstring says why it is then not applicable)."""
+NOT_APPLICABLE: dict[str, str] = {}
+"""Cases that cannot apply to our VTN, by pull number, and what their reason says."""
 
 BUGS: dict[str, str] = {}
 """Cases our VTN fails, by pull number: a bug of the VTN's, reported (not a fault of the case)."""
@@ -518,13 +515,6 @@ def with_baseline(item: OadrEvent, *, uids: tuple[str, ...] = ("0", "1")) -> Oad
         replace(interval, uid=uid) for interval, uid in zip(baseline.intervals, uids, strict=True)
     )
     return replace(item, ei_event=replace(item.ei_event, baseline=replace(baseline, intervals=intervals)))
-
-
-async def test_the_baseline_case_passes_against_a_vtn_that_sends_a_well_built_baseline() -> None:
-    results = await run(tampered(on_create=with_baseline), ["E1_1027"], BOTH)
-    for result in results:
-        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-        assert "the eiEventBaseline has a baselineID and a baselineName" in result.checks
 
 
 async def test_the_baseline_case_fails_against_a_vtn_that_numbers_its_intervals_wrongly() -> None:

@@ -10,12 +10,11 @@ A broken VEN is our VEN with one fault put in: what it sends rewritten on its wa
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +35,7 @@ from openadr_accel.conformance.cases.reports_ven import ReportRequestingVen, Wan
 from openadr_accel.conformance.context import CompressedClock, Timeouts
 from openadr_accel.conformance.devices import ExternalVenFactory, PrintingOperator
 from openadr_accel.conformance.harness_vtn import HarnessVtn
-from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
+from openadr_accel.conformance.our_ven import OurVen, OurVenFactory, SimulatedMeter, charger_reports
 from openadr_accel.conformance.runner import RunSettings, VenRunner
 from openadr_accel.model import (
     EiResponse,
@@ -65,7 +64,6 @@ from openadr_accel.ven.config import VenConfig
 from openadr_accel.ven.node import VEN
 from openadr_accel.ven.report_capabilities import (
     ReportCapability,
-    history_usage,
     telemetry_status,
     telemetry_usage,
 )
@@ -87,37 +85,11 @@ REPORTING = [number for number in REPORT_CASES if number not in SWAPPED and numb
 # -- our VEN's reports ------------------------------------------------------------------------------
 
 
+Meter = SimulatedMeter
+
+
 def consistent_status() -> OadrPayloadResourceStatus:
-    return OadrPayloadResourceStatus(
-        online=True,
-        manual_override=False,
-        load_control_state=OadrLoadControlState(
-            capacity=LoadControlValues(current=Decimal("7.4"), min=Decimal(0), max=Decimal(11))
-        ),
-    )
-
-
-@dataclass
-class Meter:
-    """A charger's meter: power drifts, energy grows, a status with its load control."""
-
-    power_w: Decimal = Decimal(7000)
-    energy_wh: Decimal = Decimal(1000)
-    status: OadrPayloadResourceStatus = field(default_factory=consistent_status)
-
-    async def power(self) -> Decimal:
-        await asyncio.sleep(0)
-        self.power_w += 1
-        return self.power_w
-
-    async def energy(self) -> Decimal:
-        await asyncio.sleep(0)
-        self.energy_wh += Decimal("2.5")
-        return self.energy_wh
-
-    async def read_status(self) -> OadrPayloadResourceStatus:
-        await asyncio.sleep(0)
-        return self.status
+    return SimulatedMeter().status
 
 
 def telemetry(meter: Meter | None = None) -> list[ReportCapability]:
@@ -129,15 +101,7 @@ def telemetry(meter: Meter | None = None) -> list[ReportCapability]:
     ]
 
 
-def charger(meter: Meter | None = None) -> list[ReportCapability]:
-    """The telemetry, and an energy history sampled every minute, a day deep."""
-    meter = meter or Meter()
-    return [
-        *telemetry(meter),
-        history_usage(
-            "history", energy=meter.energy, sampling_period=timedelta(minutes=1), duration=timedelta(days=1)
-        ),
-    ]
+charger = charger_reports
 
 
 # -- running ------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from openadr_accel.model import (
     SignalType,
     TransportName,
 )
-from openadr_accel.vtn import Signal, VtnConfig
+from openadr_accel.vtn import Baseline, Signal, VtnConfig
 from openadr_accel.vtn.store import EventResponseRecord, EventResponseSource
 
 HOUR = timedelta(hours=1)
@@ -186,6 +186,25 @@ async def test_distribution_reaches_only_the_targeted_vens(tmp_path: Path) -> No
             assert {event_id(e) for e in (await request_events(ven)).events} == wanted
         assert await d.drain() == []
         assert (await request_events(d)).events == ()
+
+
+async def test_e1_1027_an_event_with_a_baseline(tmp_path: Path) -> None:
+    async with running_vtn(tmp_path) as server, aiohttp.ClientSession() as session:
+        ven = await registered(session, server, "ven-a")
+        start = START + HOUR
+        expected = Baseline(intervals=[(HOUR, "7.4"), (HOUR, 6)], baseline_id="b-1", name="usual load")
+        await server.vtn.events.create(signals=[simple()], start=start, event_id="e", baseline=expected)
+        [event] = (await one_distribution(ven)).events
+        baseline = event.ei_event.baseline
+        assert baseline is not None
+        assert (baseline.dtstart, baseline.duration) == (start, 2 * HOUR)
+        assert (baseline.baseline_id, baseline.baseline_name) == ("b-1", "usual load")
+        assert [(interval.uid, interval.duration, interval.value) for interval in baseline.intervals] == [
+            ("0", HOUR, Decimal("7.4")),
+            ("1", HOUR, Decimal(6)),
+        ]
+        with pytest.raises(LocalProtocolError, match="baseline has no intervals"):
+            await server.vtn.events.create(signals=[simple()], start=start, baseline=Baseline(intervals=[]))
 
 
 async def test_a_target_of_only_meters_reaches_every_ven(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ from ...model import (
     SignalName,
     SignalType,
 )
-from ...vtn.events import Signal
+from ...vtn.events import Baseline, Signal
 from ...vtn.policies import new_id
 from ...vtn.store import EventResponseSource
 from ..build import simple
@@ -848,21 +848,21 @@ async def dispatch_event(ctx: VtnCaseContext) -> None:
 @case("E1_1027", role=Role.VTN, title="event with an eiEventBaseline", rules=(2, 8, 48))
 async def baseline_event(ctx: VtnCaseContext) -> None:
     """The VTN is made to create a SIMPLE event (levels 2 then 1, a minute each, starting in 10
-    minutes); it is checked as in E1_1020 and answered with optIn (oadrResponse 200, rule 48). A
-    baseline is optional for a VTN, and a case cannot ask for one (an EventSpec has no baseline):
-    when the VTN sends the event without an eiEventBaseline the case is not applicable. When it
-    sends one, the baseline must be well built: a baselineID and a baselineName, intervals with
-    uids 0, 1, 2, ... (as rule 2 asks of signals) each with a duration and a value, their
-    durations adding up to the baseline's duration (as rule 8 asks)."""
+    minutes) with an eiEventBaseline (7.4 then 6.9, a minute each, from the event's start); it is
+    checked as in E1_1020 and answered with optIn (oadrResponse 200, rule 48). A baseline is
+    optional for a VTN: when the VTN sends the event without one the case is not applicable. The
+    baseline must be well built: a baselineID and a baselineName, intervals with uids 0, 1, 2, ...
+    (as rule 2 asks of signals) each with a duration and a value, their durations adding up to the
+    baseline's duration (as rule 8 asks), and the values asked for."""
     ven_id = await registered(ctx)
-    spec = EventSpec(ven_id=ven_id, signals=[simple(2, 1)], start=ahead(ctx, 10))
+    asked = Baseline(intervals=[(timedelta(minutes=1), "7.4"), (timedelta(minutes=1), "6.9")])
+    spec = EventSpec(ven_id=ven_id, signals=[simple(2, 1)], start=ahead(ctx, 10), baseline=asked)
     delivered = await create_event(ctx, spec, "the event")
     await respond(ctx, delivered.distribution, [Answer.to(delivered.event)], "the event")
     baseline = delivered.event.ei_event.baseline
     if baseline is None:
         ctx.not_applicable(
-            "the VTN sent the event without an eiEventBaseline: a baseline is optional for a VTN, and the"
-            " case cannot ask for one (EventSpec has no baseline)"
+            "the VTN sent the event without an eiEventBaseline: a baseline is optional for a VTN"
         )
     ctx.check(
         bool(baseline.baseline_id.strip()) and bool(baseline.baseline_name.strip()),
@@ -889,6 +889,15 @@ async def baseline_event(ctx: VtnCaseContext) -> None:
             for interval in baseline.intervals
         ),
         "every interval of the baseline carries a value",
+    )
+    values = [
+        payload.value
+        for interval in baseline.intervals
+        for payload in interval.payloads
+        if isinstance(payload, PayloadFloat)
+    ]
+    ctx.check(
+        values == [Decimal("7.4"), Decimal("6.9")], f"the baseline carries the values asked for ({values})"
     )
 
 
