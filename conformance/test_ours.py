@@ -198,7 +198,12 @@ def runs(pki: TestPKI) -> _Runs:
 
 def _params() -> list[object]:
     return [
-        pytest.param(variant, item.case_id, id=f"{variant.name}-{item.case_id}")
+        pytest.param(
+            variant,
+            item.case_id,
+            id=f"{variant.name}-{item.case_id}",
+            marks=pytest.mark.xdist_group(variant.name),  # one worker runs a variant's cases at once
+        )
         for variant in VARIANTS
         for item in _selection(variant.role)
     ]
