@@ -2,7 +2,7 @@
 
 ::
 
-    python conformance/openleadr_table.py                # the default selection, about 4 minutes
+    python conformance/openleadr_table.py                # the default selection, about 3 minutes
     python conformance/openleadr_table.py --all          # every case, also those that take minutes
     python conformance/openleadr_table.py --jobs 4 --output /tmp/table.md --html /tmp/openleadr.html \\
         --junit /tmp/openleadr.xml
@@ -358,8 +358,9 @@ _MEANINGS = [
     ),
     (
         "not applicable",
-        "the case is about a feature 2.0b makes optional and OpenLEADR lacks (the reason says which). "
-        "Not a pass.",
+        "the case does not apply: it is about a feature 2.0b makes optional that OpenLEADR lacks, or"
+        " about something this run does not offer (a 2.0a VEN, TLS outside G1_4010, a report OpenLEADR"
+        " cannot make); the reason says which. Not a pass.",
     ),
     ("error", "the suite could not carry the case out: it says nothing about OpenLEADR. Not a pass."),
     ("skipped", "not run (the reason says why). Not a pass."),
@@ -429,11 +430,16 @@ def render_table(results: Mapping[Role, Sequence[CaseResult]], info: TableInfo) 
         " answers and the harness VEN signs its messages). The harness waits "
         f"{TIMEOUTS[Role.VEN].action:g} s for OpenLEADR's VEN and {TIMEOUTS[Role.VTN].action:g} s for its VTN"
         " (each answers within a second or a poll).",
-        "- **OpenLEADR's VEN** opts in to every event and offers TELEMETRY_USAGE (rIDs `power`, powerReal W,"
+        "- **OpenLEADR's VEN** is given its venID by the VTN (in N1_0025, about a venID provisioned"
+        " beforehand, it is provisioned with one: `OpenADRClient(ven_id=...)`),"
+        " opts in to every event and offers TELEMETRY_USAGE (rIDs `power`, powerReal W,"
         " and `energy`, energyReal Wh) and HISTORY_USAGE (`energy`); not TELEMETRY_STATUS, which it cannot"
         " report (its oadrUpdateReport has no oadrPayloadResourceStatus: a status goes out as a number).",
         "- **OpenLEADR's VTN** accepts every VEN, asks for polls every second, and requests no report unless"
-        " a case asks (it can only on oadrRegisteredReport).",
+        " a case asks (it can only on oadrRegisteredReport). It never sends an oadrRegisterReport of its own"
+        " (it has no API for it), which the harness VEN waits for at the bootstrap (2.0b's registration"
+        " exchanges METADATA reports both ways): so every VTN case in pull fails there, before it gets to"
+        " what it is about.",
         "- **Default run**: "
         + (
             "this table is of a run with `--all`: every case ran; those the default run leaves out (they wait"

@@ -4,7 +4,7 @@
 ``conformance/openleadr_table.py`` (every case but those that wait minutes at real time) against
 OpenLEADR's VEN and VTN, each case with its own OpenLEADR process and harness, and checks that
 every verdict is the one the committed table gives (either of those listed for a case the table
-marks unstable). It takes about four minutes. When it fails, the message lists each difference:
+marks unstable). It takes about three minutes. When it fails, the message lists each difference:
 OpenLEADR behaves otherwise, a case changed, or a case is new; rerun the command (with ``--all``)
 and commit the table it writes once the difference is understood.
 
@@ -41,7 +41,7 @@ from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Verdict  
 from openadr_accel.conformance.results import first_line  # noqa: E402
 
 RUN_SECONDS = 480
-"""The most the run may take (it takes about four minutes on two loaded cores)."""
+"""The most the run may take (it takes about three minutes on two loaded cores)."""
 
 
 def _interpreter() -> Path:

@@ -42,6 +42,7 @@ from openadr_accel.vtn.events import Signal
 __all__ = [
     "ACTION_SECONDS",
     "OPENLEADR",
+    "PREALLOCATED",
     "VEN_LIMITS",
     "VTN_LIMITS",
     "Limit",
@@ -56,8 +57,12 @@ PATH_PREFIX = "/OpenADR2/Simple/2.0b"
 ACTION_SECONDS = 30.0
 """The most one action may take in the OpenLEADR process (OpenLEADR's own HTTP requests give up
 after 10 s each; re-registering makes several)."""
+PREALLOCATED: Mapping[str, str] = {"N1_0025": "OPENLEADR-VEN-0025"}
+"""The cases whose VEN is provisioned with a venID beforehand (N1_0025 is about that), and the venID."""
 READY_SECONDS = 30.0
 """The most an OpenLEADR process may take to start (imports, the server's socket)."""
+LIFETIME_SECONDS = 3600.0
+"""How long an OpenLEADR process lives at most (it stops by itself then, should it be left over)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +250,9 @@ class OpenLeadrVenFactory:
         ven_name: the venName it registers with.
         tls: its certificate chain, key and CA bundle (mutual TLS with the harness), or None.
         logs: a folder for the log of each case's OpenLEADR process (``<case ID>.log``), or None.
+        lifetime: the most its process lives, in seconds (longer than a case may take).
+        ven_ids: a venID the client is provisioned with (``OpenADRClient(ven_id=...)``), by case
+            number (default :data:`PREALLOCATED`); in other cases the VTN assigns one.
     """
 
     shared_harness = False
@@ -256,11 +264,15 @@ class OpenLeadrVenFactory:
         ven_name: str = "openleadr-ven",
         tls: TlsPaths | None = None,
         logs: Path | None = None,
+        lifetime: float = LIFETIME_SECONDS,
+        ven_ids: Mapping[str, str] | None = None,
     ) -> None:
         self.python = python
         self.ven_name = ven_name
         self.tls = tls
         self.logs = logs
+        self.lifetime = lifetime
+        self.ven_ids = dict(PREALLOCATED if ven_ids is None else ven_ids)
 
     @contextlib.asynccontextmanager
     async def attach(
@@ -271,6 +283,10 @@ class OpenLeadrVenFactory:
         if selected.transport is Transport.PUSH:
             VEN_LIMITS["push"].conclude()
         arguments = ["--url", harness.url + PATH_PREFIX, "--ven-name", self.ven_name]
+        arguments += ["--duration", str(self.lifetime)]
+        ven_id = self.ven_ids.get(selected.case.number)
+        if ven_id is not None:
+            arguments += ["--ven-id", ven_id]
         if self.tls is not None:
             arguments += ["--cert", str(self.tls.certificate), "--key", str(self.tls.key)]
             arguments += ["--ca", str(self.tls.ca_bundle)]
@@ -393,6 +409,7 @@ class OpenLeadrVtnFactory:
         tls: its certificate chain, key and CA bundle (it then serves HTTPS, requires client
             certificates, checks and makes XML signatures), or None (plain HTTP).
         logs: a folder for the log of each case's OpenLEADR process (``<case ID>.log``), or None.
+        lifetime: the most its process lives, in seconds (longer than a case may take).
     """
 
     shared_harness = False
@@ -405,12 +422,14 @@ class OpenLeadrVtnFactory:
         vtn_id: str = "OPENLEADR-VTN",
         tls: TlsPaths | None = None,
         logs: Path | None = None,
+        lifetime: float = LIFETIME_SECONDS,
     ) -> None:
         self.python = python
         self.poll_seconds = poll_seconds
         self.vtn_id = vtn_id
         self.tls = tls
         self.logs = logs
+        self.lifetime = lifetime
 
     @contextlib.asynccontextmanager
     async def attach(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[OpenLeadrVtn]:
@@ -420,6 +439,7 @@ class OpenLeadrVtnFactory:
             VTN_LIMITS["push"].conclude()
         port = _free_port()
         arguments = ["--port", str(port), "--vtn-id", self.vtn_id, "--poll-seconds", str(self.poll_seconds)]
+        arguments += ["--duration", str(self.lifetime)]
         if self.tls is not None:
             arguments += ["--cert", str(self.tls.certificate), "--key", str(self.tls.key)]
             arguments += ["--ca", str(self.tls.ca_bundle)]

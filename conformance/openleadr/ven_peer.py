@@ -5,8 +5,9 @@ with ours: this file imports nothing of ``openadr_accel``, only the standard lib
 and :mod:`peer_common` (next to it). ``openleadr_devices.OpenLeadrVenFactory`` starts one per case.
 
 At start the client runs as an OpenLEADR user would run it (``client.run()``): it queries the VTN
-at ``--url``, registers (HTTP pull: OpenLEADR's VEN has no push endpoint), offers its reports,
-asks for its events and polls at the VTN's frequency. It opts in to every event (``on_event``
+at ``--url``, registers (HTTP pull: OpenLEADR's VEN has no push endpoint; with the venID
+``--ven-id`` provisions it with, if any), offers its reports, asks for its events and polls at
+the VTN's frequency. It opts in to every event (``on_event``
 and ``on_update_event`` answer ``optIn``) and offers two reports, both of resource
 ``device-1``, sampled from once a second to once an hour:
 
@@ -68,11 +69,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="the VTN's URL, up to /OpenADR2/Simple/2.0b")
     parser.add_argument("--ven-name", default="openleadr-ven")
+    parser.add_argument("--ven-id", help="a venID provisioned beforehand (OpenADRClient(ven_id=...))")
     parser.add_argument("--cert", help="the VEN's certificate chain (PEM): TLS client certificate, signing")
     parser.add_argument("--key", help="its private key (PEM)")
     parser.add_argument("--ca", help="the CA bundle the VTN's certificate must chain to")
     parser.add_argument("--vtn-fingerprint", help="check every answer's signature against this fingerprint")
-    parser.add_argument("--duration", type=float, default=900.0, help="stop after this many seconds")
+    parser.add_argument("--duration", type=float, default=3600.0, help="stop after this many seconds")
     return parser.parse_args(argv)
 
 
@@ -87,6 +89,7 @@ class Peer:
         self.client = OpenADRClient(
             ven_name=args.ven_name,
             vtn_url=args.url,
+            ven_id=args.ven_id,
             cert=args.cert,
             key=args.key,
             ca_file=args.ca,

@@ -68,7 +68,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cert", help="its certificate chain (PEM): TLS server certificate, and signing")
     parser.add_argument("--key", help="its private key (PEM)")
     parser.add_argument("--ca", help="the CA bundle client certificates must chain to")
-    parser.add_argument("--duration", type=float, default=900.0, help="stop after this many seconds")
+    parser.add_argument("--duration", type=float, default=3600.0, help="stop after this many seconds")
     return parser.parse_args(argv)
 
 
