@@ -16,8 +16,9 @@ OpenLEADR environment (``.cache/openleadr-0.5.36/``) is built first if needed
 OpenLEADR's clock cannot be compressed, so the cases run at real time. The default selection
 leaves out the cases that wait minutes of protocol time (:data:`LONG`): they are listed as
 skipped, with what makes them long; ``--all`` runs them too. ``--jobs`` cases run at once per
-role (the VEN and the VTN cases side by side). Every case runs over plain HTTP, except G1_4010
-(TLS under an event exchange), which runs over mutual TLS with a throwaway ECC test PKI.
+role (the VEN and the VTN cases side by side). Every case runs over plain HTTP, except those of
+:data:`TLS_CASES` (G1_4010, TLS under an event exchange, and against the VTN N1_0015), which run
+over mutual TLS with a throwaway ECC test PKI.
 
 The Markdown table (``--output``, default ``docs/conformance-openleadr.md``) lists every case of
 both roles, in both transports: its ID, title, verdict and reason in one line; the header says
@@ -122,8 +123,13 @@ LONG_CASE_SECONDS = 1800.0
 """The most one case may take with ``--all`` (the 2.0a observation cases follow events of ten
 protocol minutes at real time)."""
 
-TLS_CASES = frozenset({"G1_4010"})
-"""The cases run over mutual TLS (a throwaway ECC test PKI); every other one runs over plain HTTP."""
+TLS_CASES: Mapping[Role, frozenset[str]] = {
+    Role.VEN: frozenset({"G1_4010"}),
+    Role.VTN: frozenset({"G1_4010", "N1_0015"}),
+}
+"""The pull cases run over mutual TLS (a throwaway ECC test PKI), by role: G1_4010 is about TLS;
+N1_0015 against a VTN needs it (a VTN tells a registered VEN's oadrQueryRegistration by its
+client certificate). Every other case runs over plain HTTP."""
 
 _LONG_VEN: dict[str, str] = {
     # reports at real time
@@ -209,7 +215,7 @@ def plan(*, all_cases: bool) -> dict[Role, list[Planned]]:
         rows: list[Planned] = []
         for transport in (Transport.PULL, Transport.PUSH):
             for selected in REGISTRY.select(role, transport):
-                tls = selected.case.number in TLS_CASES and transport is Transport.PULL
+                tls = selected.case.number in TLS_CASES[role] and transport is Transport.PULL
                 note = long_note(selected)
                 if note is not None and not all_cases:
                     why = f"not in the default run: it waits for {note} at real time (run with --all)"
@@ -359,7 +365,7 @@ _MEANINGS = [
     (
         "not applicable",
         "the case does not apply: it is about a feature 2.0b makes optional that OpenLEADR lacks, or"
-        " about something this run does not offer (a 2.0a VEN, TLS outside G1_4010, a report OpenLEADR"
+        " about something this run does not offer (a 2.0a VEN, a report OpenLEADR"
         " cannot make); the reason says which. Not a pass.",
     ),
     ("error", "the suite could not carry the case out: it says nothing about OpenLEADR. Not a pass."),
@@ -426,8 +432,9 @@ def render_table(results: Mapping[Role, Sequence[CaseResult]], info: TableInfo) 
         f"- **Suite**: openadr_accel {__version__} (commit {_git_revision()}), {len(REGISTRY)} cases; Python"
         f" {info.python}.",
         "- **How**: at real time (OpenLEADR's clock cannot be compressed), over loopback, HTTP pull and push;"
-        " plain HTTP, except G1_4010 (mutual TLS, a throwaway ECC test PKI; OpenLEADR's VTN then signs its"
-        " answers and the harness VEN signs its messages). The harness waits "
+        " plain HTTP, except G1_4010 and, against the VTN, N1_0015 (mutual TLS, a throwaway ECC test PKI;"
+        " OpenLEADR's VEN then signs its messages; the harness VEN signs its own, which OpenLEADR's VTN"
+        " checks, and OpenLEADR's VTN signs its answers). The harness waits "
         f"{TIMEOUTS[Role.VEN].action:g} s for OpenLEADR's VEN and {TIMEOUTS[Role.VTN].action:g} s for its VTN"
         " (each answers within a second or a poll).",
         "- **OpenLEADR's VEN** is given its venID by the VTN (in N1_0025, about a venID provisioned"
@@ -554,7 +561,7 @@ def _run_info(role: Role, started: datetime, seconds: float, all_cases: bool) ->
             "speed": "1 (real time)",
             "transports": "pull and push",
             "selection": "every case (--all)" if all_cases else "the default selection",
-            "TLS": "G1_4010 only (mutual TLS, ECC test PKI)",
+            "TLS": ", ".join(sorted(TLS_CASES[role])) + " only (mutual TLS, ECC test PKI)",
         },
     )
 

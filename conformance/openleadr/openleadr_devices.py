@@ -155,6 +155,11 @@ VTN_LIMITS: Mapping[str, Limit] = {
         "reportBackDuration) only",
         optional=False,
     ),
+    "baseline": Limit(
+        f"{OPENLEADR}'s VTN cannot send an event with an eiEventBaseline: its event template has no "
+        "eiEventBaseline (objects.Event has no baseline either)",
+        optional=False,
+    ),
     "target": Limit(
         f"{OPENLEADR}'s VTN cannot target an event at service areas, service locations or transport "
         "interfaces: its event template writes groupID, groupName, resourceID, venID and partyID "
@@ -343,7 +348,10 @@ class OpenLeadrVtn:
             raise _failed(self.name, exc) from exc
 
     async def create_event(self, spec: EventSpec) -> None:
-        """An ``objects.Event`` queued with ``server.add_raw_event`` (delivered on the VEN's next poll)."""
+        """An ``objects.Event`` queued with ``server.add_raw_event`` (delivered on the VEN's next poll);
+        an event with a baseline is not possible (see :data:`VTN_LIMITS`)."""
+        if spec.baseline is not None:
+            VTN_LIMITS["baseline"].conclude()
         event_id = await self._call("create_event", **_event(spec))
         self.events.append(str(event_id))
 
