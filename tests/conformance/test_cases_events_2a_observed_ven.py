@@ -1,22 +1,19 @@
-"""The 2.0a-profile observation and negative event cases (A_E1_0210-0392, A_E0 push twins)
-against our own VEN, over loopback at 60 times the wall clock.
+"""The 2.0a-profile observation and negative event cases (A_E1_0210-0392, A_E0 push twins),
+against our own VEN over loopback at 60 times the wall clock. That every case passes against our
+own VEN is ``conformance/test_ours.py``'s to show.
 
-- Every case runs in both transports and must pass, except where our VEN has a bug (marked
-  ``xfail(strict=True, raises=OurVenBug)``: the test raises :class:`OurVenBug` only when the case
-  fails with that bug's symptom, so any other failure, or a pass, is reported) and where a case
-  cannot apply to our VEN (A_E0_0310: our push VEN answers inline, so there is no oadrResponse of
-  the VTN's to carry an error).
+- A_E0_0310 cannot apply to our VEN (our push VEN answers inline, so there is no oadrResponse of
+  the VTN's to carry an error); the test says so with its reason.
 - Negative tests run the cases against VENs that break the rule each case checks (our VEN with one
   behaviour broken: it opts out, starts late, confirms new versions without applying them, takes
   any vtnID, ...), and every one of those cases must fail; a VEN that lacks LOAD_DISPATCH makes
   the dispatch case not applicable, never passed.
-- Positive controls run the cases that fail against our VEN against our VEN with the missing
-  behaviour added, to show those cases can pass and fail only for the bug.
+- Positive controls run the cases that fail against our VEN (:data:`BUGS`) against our VEN with
+  the missing behaviour added, to show those cases can pass and fail only for the bug.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -25,16 +22,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conformance_runs import TRANSPORTS, by_number
+from conformance_ven_devices import BrokenVenFactory, opting_out, run
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.build import MARKET_CONTEXT
 from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
 from openadr_accel.conformance.cases import events_2a_observed_ven as module
-from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.context import CompressedClock
 from openadr_accel.conformance.devices import OptRequest
 from openadr_accel.conformance.harness_vtn import HarnessVtn
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
-from openadr_accel.conformance.runner import RunSettings, VenRunner
 from openadr_accel.model import (
     EiEventSignal,
     EiResponse,
@@ -56,10 +54,6 @@ from openadr_accel.ven.distribution import (
     read_distribution,
 )
 from openadr_accel.ven.events import AcceptedDistribution, VenEvents
-
-Reading = DistributionReading
-
-SETTINGS = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
 
 NUMBERS = (
     "A_E1_0210",
@@ -85,11 +79,6 @@ NUMBERS = (
     "A_E1_0392",
 )
 
-
-class OurVenBug(AssertionError):
-    """A case failed against our VEN with the symptom of a known bug of our VEN."""
-
-
 BUGS: Mapping[str, tuple[str, str]] = {}
 """Our VEN's bugs, by case: (the symptom in the failure reason, the bug)."""
 
@@ -99,26 +88,11 @@ NOT_APPLICABLE: Mapping[tuple[str, Transport], str] = {
 """Cases that cannot apply to our VEN, with the words their reason must contain."""
 
 
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VEN), transport)
-
-
-async def run(
-    factory: OurVenFactory | Tweaked, numbers: Iterable[str], transport: Transport = Transport.PULL
+async def run_by_number(
+    factory: Any, numbers: Iterable[str], transport: Transport = Transport.PULL
 ) -> dict[str, CaseResult]:
-    """Run the cases against a VEN of ``factory``; the results by pull number."""
-    results = await VenRunner(factory, SETTINGS).run([selected(number, transport) for number in numbers])
-    return {result.case.number: result for result in results}
-
-
-_RESULTS: dict[Transport, dict[str, CaseResult]] = {}
-
-
-def results_against_our_ven(transport: Transport) -> dict[str, CaseResult]:
-    """Every case of the module against our VEN in ``transport``, run once (4 at a time)."""
-    if transport not in _RESULTS:
-        _RESULTS[transport] = asyncio.run(run(OurVenFactory(), NUMBERS, transport))
-    return _RESULTS[transport]
+    """Run the cases against a VEN of ``factory`` in ``transport``; the results by pull number."""
+    return by_number(await run(factory, numbers, [transport]))
 
 
 def test_the_module_registers_exactly_these_cases() -> None:
@@ -136,57 +110,14 @@ def test_the_module_registers_exactly_these_cases() -> None:
     assert "A_E1_0210 simple event" in (module.__doc__ or "")
 
 
-def _params() -> list[object]:
-    params: list[object] = []
-    for transport in (Transport.PULL, Transport.PUSH):
-        for number in NUMBERS:
-            marks = []
-            if number in BUGS:
-                marks.append(pytest.mark.xfail(strict=True, raises=OurVenBug, reason=BUGS[number][1]))
-            params.append(pytest.param(number, transport, marks=marks, id=f"{number}-{transport}"))
-    return params
-
-
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize(("number", "transport"), _params())
-def test_case_passes_against_our_ven(number: str, transport: Transport) -> None:
-    result = results_against_our_ven(transport)[number]
-    if number in BUGS and result.verdict is Verdict.FAILED and BUGS[number][0] in result.reason:
-        raise OurVenBug(result.reason)
-    inapplicable = NOT_APPLICABLE.get((number, transport))
-    if inapplicable is not None:
-        assert result.verdict is Verdict.NOT_APPLICABLE, (result.case_id, result.verdict, result.reason)
-        assert inapplicable in result.reason
-        return
-    assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-    assert result.checks, result.case_id
-    assert not result.observations, result.case_id  # our VEN's observations are checks
+@pytest.mark.parametrize(("number", "transport"), list(NOT_APPLICABLE))
+async def test_a_case_that_cannot_apply_to_our_ven_says_why(number: str, transport: Transport) -> None:
+    [result] = await run(OurVenFactory(), [number], [transport])
+    assert result.verdict is Verdict.NOT_APPLICABLE, (result.case_id, result.verdict, result.reason)
+    assert NOT_APPLICABLE[(number, transport)] in result.reason
 
 
 # -- VENs that break a rule -------------------------------------------------------------------------
-
-
-class Tweaked:
-    """Our VEN with one behaviour changed by ``tweak`` (a broken VEN, or a fixed one)."""
-
-    shared_harness = False
-
-    def __init__(self, tweak: Callable[[OurVen], None], inner: OurVenFactory | None = None) -> None:
-        self.tweak = tweak
-        self.inner = inner or OurVenFactory()
-
-    @contextlib.asynccontextmanager
-    async def attach(
-        self, selected: Selected, harness: HarnessVtn, clock: CompressedClock
-    ) -> AsyncIterator[OurVen]:
-        async with self.inner.attach(selected, harness, clock) as device:
-            self.tweak(device)
-            yield device
-
-
-def opting_out(device: OurVen) -> None:
-    """The VEN's application opts out of every event."""
-    device.journal.default_decision = OptType.OPT_OUT
 
 
 def rewrite_updates(monkeypatch: pytest.MonkeyPatch, rewrite: Callable[[EventUpdate], EventUpdate]) -> None:
@@ -213,12 +144,12 @@ def assert_all_fail(results: Mapping[str, CaseResult], numbers: Iterable[str], *
         )
 
 
-@pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
+@TRANSPORTS
 async def test_a_ven_that_opts_out_fails_every_case(transport: Transport) -> None:
     """Every case needs the VEN to take part in its valid events: a VEN whose application opts
     out of everything fails each one, at the opt-in check."""
     numbers = [number for number in NUMBERS if (number, transport) not in NOT_APPLICABLE]
-    results = await run(Tweaked(opting_out), numbers, transport)
+    results = await run_by_number(BrokenVenFactory(opting_out), numbers, transport)
     assert_all_fail(results, numbers, "the VEN opts in to")
 
 
@@ -233,7 +164,7 @@ async def test_a_ven_that_starts_events_late_fails_the_timing_observations(
 
     monkeypatch.setattr(ven_events, "start_offset", late)
     numbers = ("A_E1_0210", "A_E1_0250", "A_E1_0255", "A_E1_0275", "A_E1_0285")
-    results = await run(OurVenFactory(), numbers)
+    results = await run_by_number(OurVenFactory(), numbers)
     # the late start is seen outside its span, or not by the span's end
     assert_all_fail(results, numbers, "outside", "not observed in time")
     assert all("starts" in result.reason for result in results.values())
@@ -256,7 +187,7 @@ async def test_a_ven_that_confirms_new_versions_without_applying_them_fails(
 
     monkeypatch.setattr(VenEvents, "_apply", keeps_old_versions)
     numbers = ("A_E1_0220", "A_E1_0230", "A_E1_0240", "A_E1_0260", "A_E1_0265", "A_E1_0270", "A_E1_0392")
-    results = await run(OurVenFactory(), numbers)
+    results = await run_by_number(OurVenFactory(), numbers)
     assert_all_fail(results, numbers)
     assert "with 1" in results["A_E1_0230"].reason  # level 1 kept where the modification says 3
     assert "stops" in results["A_E1_0240"].reason
@@ -272,7 +203,7 @@ async def test_a_ven_that_keeps_executing_an_event_it_opted_out_of_fails_0280() 
 
         events.opted = opted  # type: ignore[method-assign]
 
-    results = await run(Tweaked(opt_ignored), ["A_E1_0280"])
+    results = await run_by_number(BrokenVenFactory(opt_ignored), ["A_E1_0280"])
     assert_all_fail(results, ["A_E1_0280"], "opted out")
 
 
@@ -280,14 +211,14 @@ async def test_a_ven_without_load_dispatch_makes_the_dispatch_case_not_applicabl
     def no_dispatch(signal: EiEventSignal) -> bool:
         return signal.signal_name != SignalName.LOAD_DISPATCH
 
-    [result] = (await run(OurVenFactory(supports=no_dispatch), ["A_E1_0250"])).values()
+    [result] = (await run_by_number(OurVenFactory(supports=no_dispatch), ["A_E1_0250"])).values()
     assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
     assert "460" in result.reason
     assert not result.verdict.is_pass
 
 
 async def test_a_ven_that_supports_every_signal_fails_0360() -> None:
-    results = await run(OurVenFactory(supports=lambda signal: True), ["A_E1_0360"])
+    results = await run_by_number(OurVenFactory(supports=lambda signal: True), ["A_E1_0360"])
     assert_all_fail(results, ["A_E1_0360"], "is not supported) with a 4xx error code")
 
 
@@ -300,7 +231,7 @@ async def test_a_ven_that_answers_an_unknown_cancelled_event_with_an_error_fails
         return update
 
     rewrite_updates(monkeypatch, refuse_unknown_cancelled)
-    results = await run(OurVenFactory(), ["A_E1_0345"])
+    results = await run_by_number(OurVenFactory(), ["A_E1_0345"])
     assert_all_fail(results, ["A_E1_0345"], "with an error (it answered 452)")
 
 
@@ -319,7 +250,7 @@ async def test_a_ven_that_takes_content_changed_without_a_new_modification_numbe
         return update
 
     rewrite_updates(monkeypatch, credulous)
-    results = await run(OurVenFactory(), ["A_E1_0370"])
+    results = await run_by_number(OurVenFactory(), ["A_E1_0370"])
     assert_all_fail(results, ["A_E1_0370"])
 
 
@@ -332,7 +263,7 @@ async def test_a_ven_that_takes_events_from_any_vtn_id_fails_0390(monkeypatch: p
         return original(known, message, **{**options, "vtn_id": message.vtn_id})
 
     monkeypatch.setattr(ven_events, "read_distribution", any_vtn)
-    results = await run(OurVenFactory(), ["A_E1_0390"])
+    results = await run_by_number(OurVenFactory(), ["A_E1_0390"])
     assert_all_fail(results, ["A_E1_0390"], "with 452")
 
 
@@ -345,7 +276,7 @@ async def test_a_ven_that_takes_a_lower_modification_number_fails_0392(
         return update
 
     rewrite_updates(monkeypatch, takes_stale)
-    results = await run(OurVenFactory(), ["A_E1_0392"])
+    results = await run_by_number(OurVenFactory(), ["A_E1_0392"])
     assert_all_fail(results, ["A_E1_0392"], "with 452 in its eventResponse (it answered 200)")
 
 
@@ -369,7 +300,7 @@ async def test_a_ven_that_gives_up_when_its_answer_is_refused_fails_0310() -> No
 
         client.send = send_and_give_up  # type: ignore[method-assign]
 
-    results = await run(Tweaked(gives_up), ["A_E1_0310"])
+    results = await run_by_number(BrokenVenFactory(gives_up), ["A_E1_0310"])
     assert_all_fail(results, ["A_E1_0310"])
 
 
@@ -422,18 +353,15 @@ async def test_against_a_device_that_cannot_be_observed_the_cases_need_observati
     """Where nothing of the VEN can be seen, what a tester watches is left to a person: a case
     whose checks all hold needs observation, never passes; a check that fails still fails."""
     numbers = ("A_E1_0210", "A_E1_0240", "A_E1_0260", "A_E1_0280", "A_E1_0300", "A_E1_0370", "A_E1_0390")
-    results = await VenRunner(BlindFactory(), SETTINGS).run(
-        [selected(number, Transport.PULL) for number in numbers]
-    )
-    by_number = {result.case.number: result for result in results}
+    results = await run_by_number(BlindFactory(), numbers)
     for number in numbers:
-        result = by_number[number]
+        result = results[number]
         assert result.verdict is Verdict.NEEDS_OBSERVATION, (result.case_id, result.verdict, result.reason)
         assert result.observations, result.case_id
         assert result.checks, result.case_id
-    assert any("starts" in line for line in by_number["A_E1_0210"].observations)
-    assert any("stops" in line for line in by_number["A_E1_0240"].observations)
-    assert any("opted out" in line for line in by_number["A_E1_0280"].observations)
+    assert any("starts" in line for line in results["A_E1_0210"].observations)
+    assert any("stops" in line for line in results["A_E1_0240"].observations)
+    assert any("opted out" in line for line in results["A_E1_0280"].observations)
 
 
 # -- positive controls: the cases our VEN fails pass against a VEN without its bugs -----------------
@@ -496,13 +424,13 @@ def steady_offset(event: OadrEvent, rng: object) -> timedelta:
     return timedelta(seconds=seed % (int(window.total_seconds()) + 1))
 
 
-@pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
+@TRANSPORTS
 async def test_the_cases_our_ven_fails_pass_against_a_ven_without_those_bugs(
     transport: Transport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ven_events, "start_offset", steady_offset)
     numbers = sorted(BUGS)
-    results = await run(Tweaked(discerning), numbers, transport)
+    results = await run_by_number(BrokenVenFactory(discerning), numbers, transport)
     for number in numbers:
         result = results[number]
         assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)

@@ -1,32 +1,30 @@
-"""The 2.0a-profile event cases whose device is a VEN (A_E1_0xxx / A_E0_0xxx ``TH_VTN``): each runs
-against our own VEN in both transports, and each fails against a VEN that breaks what it checks."""
+"""The 2.0a-profile event cases whose device is a VEN (A_E1_0xxx / A_E0_0xxx ``TH_VTN``): each fails
+against a VEN that breaks what it checks. That every case passes against our own VEN is
+``conformance/test_ours.py``'s to show."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
-from test_cases_events_ven import (
-    BOTH,
+from conformance_runs import BOTH, assert_failed, each_event
+from conformance_ven_devices import (
+    BrokenVenFactory,
     Read,
     answering,
-    assert_failed,
-    each_event,
     keep_responses,
     reading,
+    replace_method,
     run,
+    selected,
 )
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.case import Transport, Verdict
 from openadr_accel.conformance.cases.events_2a_ven import SEQUENCES
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
-from openadr_accel.conformance.runner import VenRunner
 from openadr_accel.model import (
     EiResponse,
     EiTarget,
@@ -43,51 +41,8 @@ from openadr_accel.model import (
 )
 from openadr_accel.ven.events import AcceptedDistribution
 
-NUMBERS = [
-    "A_E1_0020",
-    "A_E1_0040",
-    "A_E1_0060",
-    "A_E1_0070",
-    *(sequence.number for sequence in SEQUENCES),
-    "A_E1_0110",
-    "A_E1_0130",
-    "A_E1_0180",
-    "A_E1_0190",
-    "A_E1_0200",
-]
-
-BUGS: dict[str, str] = {}
-"""Cases our VEN fails, by pull number: a bug of the VEN's, reported (not a fault of the case)."""
-
 ALWAYS = [sequence.number for sequence in SEQUENCES if sequence.required is ResponseRequired.ALWAYS]
 NEVER = [sequence.number for sequence in SEQUENCES if sequence.required is ResponseRequired.NEVER]
-
-
-def every_case() -> list[Any]:
-    params = []
-    for number in NUMBERS:
-        for transport in BOTH:
-            item = selected(number, transport)
-            marks = [pytest.mark.xfail(strict=True, reason=BUGS[number])] if number in BUGS else []
-            params.append(pytest.param(item.case_id, marks=marks, id=item.case_id))
-    return params
-
-
-@pytest.fixture(scope="module")
-def ours() -> dict[str, CaseResult]:
-    """Every case of this module in both transports, against our own VEN, four at a time."""
-    selection = [selected(number, transport) for number in NUMBERS for transport in BOTH]
-    results = asyncio.run(VenRunner(OurVenFactory(), FAST).run(selection))
-    return {result.case_id: result for result in results}
-
-
-@pytest.mark.timeout(400)
-@pytest.mark.parametrize("case_id", every_case())
-def test_every_2a_event_case_passes_against_our_ven(ours: dict[str, CaseResult], case_id: str) -> None:
-    result = ours[case_id]
-    assert result.verdict is Verdict.PASSED, (case_id, result.reason)
-    assert result.checks, case_id
-    assert result.case.description, case_id
 
 
 def test_the_state_sequences_follow_the_catalogue_numbering() -> None:

@@ -1,7 +1,8 @@
-"""The 2.0a-profile event cases whose device is a VTN (A_E3 / A_E2 ``TH_VEN``): each runs against
-our own VTN in both transports, and each fails against a VTN that breaks what it checks.
+"""The 2.0a-profile event cases whose device is a VTN (A_E3 / A_E2 ``TH_VEN``): each fails against
+a VTN that breaks what it checks. That every case passes against our own VTN is
+``conformance/test_ours.py``'s to show.
 
-The broken VTNs are made with the tools of ``test_cases_events_vtn.py`` (our real VTN with one
+The broken VTNs are made with the tools of ``conformance_vtn_devices`` (our real VTN with one
 behaviour altered on that one instance).
 """
 
@@ -13,25 +14,22 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_cases_events_vtn import (
-    BOTH,
+from conformance_runs import BOTH, assert_failed, each_event
+from conformance_vtn_devices import (
     Alter,
     answering,
-    assert_failed,
     coded,
     descriptor,
-    every_case,
     is_created_event,
     reading,
     reversed_events,
-    run,
-    run_all,
+    run_broken,
     sending,
     store_patched,
     tampered,
 )
 
-from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.case import Transport
 from openadr_accel.conformance.cases.events_2a_vtn import OTHER_VEN, SEQUENCES, State
 from openadr_accel.model import (
     EiTarget,
@@ -46,48 +44,6 @@ from openadr_accel.model import (
     ResponseRequired,
 )
 from openadr_accel.vtn.store import EventResponseRecord, EventResponseSource
-
-NUMBERS = [
-    "A_E3_0420",
-    "A_E3_0430",
-    "A_E3_0432",
-    "A_E3_0435",
-    "A_E3_0440",
-    "A_E3_0450",
-    *(sequence.number for sequence in SEQUENCES),
-    "A_E3_0500",
-    "A_E3_0510",
-    "A_E3_0520",
-    "A_E3_0525",
-    "A_E3_0527",
-    "A_E3_0530",
-    "A_E3_0655",
-    "A_E3_0657",
-    "A_E3_0680",
-    "A_E3_0685",
-    "A_E3_0710",
-    "A_E3_0720",
-    "A_E3_0730",
-    "A_E3_0750",
-    "A_E3_0780",
-]
-
-BUGS: dict[str, str] = {}
-"""Cases our VTN fails, by pull number (none of these)."""
-
-
-@pytest.fixture(scope="module")
-def ours() -> dict[str, CaseResult]:
-    return run_all(NUMBERS)
-
-
-@pytest.mark.timeout(600)
-@pytest.mark.parametrize("case_id", every_case(NUMBERS, BUGS))
-def test_every_2a_event_case_passes_against_our_vtn(ours: dict[str, CaseResult], case_id: str) -> None:
-    result = ours[case_id]
-    assert result.verdict is Verdict.PASSED, (case_id, result.reason)
-    assert result.checks, case_id
-    assert result.case.description, case_id
 
 
 def test_the_sequences_are_numbered_as_the_module_docstring_says() -> None:
@@ -136,13 +92,6 @@ def in_request_answers(keep: Callable[[OadrEvent], bool]) -> Callable[[Payload, 
     return change
 
 
-def each_event(
-    change: Callable[[OadrEvent], OadrEvent],
-) -> Callable[[OadrDistributeEvent], OadrDistributeEvent]:
-    """A distribution change applied to every event in it."""
-    return lambda message: replace(message, events=tuple(change(item) for item in message.events))
-
-
 def status_of(item: OadrEvent) -> EventStatus:
     return item.ei_event.event_descriptor.event_status
 
@@ -179,7 +128,7 @@ def recording(change: Callable[[EventResponseRecord], EventResponseRecord | None
 
 async def test_a_vtn_that_forgets_unanswered_events_fails_the_never_sequences() -> None:
     breaks = answering(in_request_answers(lambda item: item.response_required != ResponseRequired.NEVER))
-    results = await run(breaks, numbers_of(required=ResponseRequired.NEVER)[::3])
+    results = await run_broken(breaks, numbers_of(required=ResponseRequired.NEVER)[::3])
     assert_failed(results, "still holds the event")
 
 
@@ -187,30 +136,34 @@ async def test_a_vtn_that_sends_an_active_event_as_pending_fails_the_active_sequ
     breaks = sending(
         each_event(shown_as(EventStatus.NEAR, lambda item: status_of(item) == EventStatus.ACTIVE))
     )
-    results = await run(breaks, numbers_of(state=State.ACTIVE)[::2], BOTH)
+    results = await run_broken(breaks, numbers_of(state=State.ACTIVE)[::2], BOTH)
     assert_failed(results, "has eventStatus active")
 
 
 async def test_a_vtn_that_cancels_without_the_cancelled_status_fails_the_cancelled_sequences() -> None:
     breaks = tampered(on_cancel=descriptor(event_status=EventStatus.FAR))
-    results = await run(breaks, numbers_of(state=State.CANCELLED)[::3])
+    results = await run_broken(breaks, numbers_of(state=State.CANCELLED)[::3])
     assert_failed(results, "the cancelled event has eventStatus cancelled")
 
 
 async def test_a_vtn_that_records_no_answer_fails() -> None:
-    results = await run(recording(lambda record: None), ["A_E3_0452", "A_E3_0458", "A_E3_0492", "A_E3_0440"])
+    results = await run_broken(
+        recording(lambda record: None), ["A_E3_0452", "A_E3_0458", "A_E3_0492", "A_E3_0440"]
+    )
     assert_failed(results, "not observed in time: the VTN records")
 
 
 async def test_a_vtn_that_records_every_answer_as_an_opt_in_fails() -> None:
     breaks = recording(lambda record: replace(record, opt_type=OptType.OPT_IN))
-    results = await run(breaks, ["A_E3_0456", "A_E3_0464", "A_E3_0480", "A_E3_0440", "A_E3_0450"], BOTH)
+    results = await run_broken(
+        breaks, ["A_E3_0456", "A_E3_0464", "A_E3_0480", "A_E3_0440", "A_E3_0450"], BOTH
+    )
     assert_failed(results, "not observed in time")
 
 
 async def test_a_vtn_that_ignores_opts_on_events_fails_the_asynchronous_opt_out() -> None:
     breaks = recording(lambda record: None if record.source == EventResponseSource.CREATE_OPT else record)
-    assert_failed(await run(breaks, ["A_E3_0500", "A_E3_0474"], BOTH), "not observed in time")
+    assert_failed(await run_broken(breaks, ["A_E3_0500", "A_E3_0474"], BOTH), "not observed in time")
 
 
 # -- the other cases --------------------------------------------------------------------------------
@@ -220,7 +173,7 @@ async def test_a_vtn_whose_events_never_become_active_fails() -> None:
     breaks = sending(
         each_event(shown_as(EventStatus.FAR, lambda item: status_of(item) == EventStatus.ACTIVE))
     )
-    assert_failed(await run(breaks, ["A_E3_0420", "A_E3_0530"], BOTH), "eventStatus active")
+    assert_failed(await run_broken(breaks, ["A_E3_0420", "A_E3_0530"], BOTH), "eventStatus active")
 
 
 @pytest.mark.parametrize(
@@ -244,7 +197,7 @@ async def test_a_vtn_whose_events_never_become_active_fails() -> None:
     ids=["priority", "comment", "test-event", "randomization", "market-context"],
 )
 async def test_a_vtn_that_drops_optional_elements_fails(number: str, alter: Alter, because: str) -> None:
-    assert_failed(await run(tampered(on_create=alter), [number]), because)
+    assert_failed(await run_broken(tampered(on_create=alter), [number]), because)
 
 
 async def test_a_vtn_that_sends_another_vens_event_fails_the_target_case() -> None:
@@ -253,7 +206,7 @@ async def test_a_vtn_that_sends_another_vens_event_fails_the_target_case() -> No
             return item
         return replace(item, ei_event=replace(item.ei_event, target=EiTarget()))
 
-    results = await run(tampered(on_create=to_everyone), ["A_E3_0435"], BOTH)
+    results = await run_broken(tampered(on_create=to_everyone), ["A_E3_0435"], BOTH)
     assert_failed(results, "carries no event targeted at another VEN")
 
 
@@ -262,17 +215,17 @@ async def test_a_vtn_that_loses_the_resource_of_a_target_fails() -> None:
         target = item.ei_event.target
         return replace(item, ei_event=replace(item.ei_event, target=replace(target, resource_ids=())))
 
-    assert_failed(await run(tampered(on_create=venid_only), ["A_E3_0435"]), "names every resourceid")
+    assert_failed(await run_broken(tampered(on_create=venid_only), ["A_E3_0435"]), "names every resourceid")
 
 
 async def test_a_vtn_that_misorders_events_fails_the_ordering_cases() -> None:
-    results = await run(sending(reversed_events), ["A_E3_0510", "A_E3_0520", "A_E3_0525"], BOTH)
+    results = await run_broken(sending(reversed_events), ["A_E3_0510", "A_E3_0520", "A_E3_0525"], BOTH)
     assert_failed(results, "rule 15")
 
 
 async def test_a_vtn_that_never_says_near_fails() -> None:
     breaks = sending(each_event(shown_as(EventStatus.FAR, lambda item: status_of(item) == EventStatus.NEAR)))
-    assert_failed(await run(breaks, ["A_E3_0527"], BOTH), "says near of the event before it starts")
+    assert_failed(await run_broken(breaks, ["A_E3_0527"], BOTH), "says near of the event before it starts")
 
 
 async def test_a_vtn_that_drops_one_of_two_overlapping_events_fails() -> None:
@@ -283,19 +236,19 @@ async def test_a_vtn_that_drops_one_of_two_overlapping_events_fails() -> None:
             seen.add(item.ei_event.event_descriptor.event_id)
         return item.ei_event.event_descriptor.event_id in seen
 
-    assert_failed(await run(answering(in_request_answers(first_only)), ["A_E3_0530"]), "while both")
+    assert_failed(await run_broken(answering(in_request_answers(first_only)), ["A_E3_0530"]), "while both")
 
 
 async def test_a_vtn_that_ignores_the_reply_limit_fails() -> None:
     def unlimited(request: Payload) -> Payload:
         return replace(request, reply_limit=None) if isinstance(request, OadrRequestEvent) else request
 
-    assert_failed(await run(reading(unlimited), ["A_E3_0655"], BOTH), "with replyLimit 2")
+    assert_failed(await run_broken(reading(unlimited), ["A_E3_0655"], BOTH), "with replyLimit 2")
 
 
 async def test_a_vtn_that_forgets_an_unacknowledged_cancellation_fails() -> None:
     breaks = answering(in_request_answers(lambda item: status_of(item) != EventStatus.CANCELLED))
-    assert_failed(await run(breaks, ["A_E3_0657"], BOTH), "still tells the VEN of the cancellation")
+    assert_failed(await run_broken(breaks, ["A_E3_0657"], BOTH), "still tells the VEN of the cancellation")
 
 
 def newest_only(message: OadrDistributeEvent) -> OadrDistributeEvent:
@@ -306,7 +259,9 @@ def newest_only(message: OadrDistributeEvent) -> OadrDistributeEvent:
 
 
 async def test_a_vtn_that_sends_deltas_fails_the_return_all_events_case() -> None:
-    assert_failed(await run(sending(newest_only), ["A_E3_0680"], BOTH), "also carries every earlier event")
+    assert_failed(
+        await run_broken(sending(newest_only), ["A_E3_0680"], BOTH), "also carries every earlier event"
+    )
 
 
 async def test_a_vtn_that_delays_the_status_by_the_randomization_fails() -> None:
@@ -314,7 +269,7 @@ async def test_a_vtn_that_delays_the_status_by_the_randomization_fails() -> None
         return item.ei_event.active_period.start_after is not None and status_of(item) == EventStatus.ACTIVE
 
     breaks = sending(each_event(shown_as(EventStatus.NEAR, randomized)))
-    assert_failed(await run(breaks, ["A_E3_0685"]), "inside its randomization window")
+    assert_failed(await run_broken(breaks, ["A_E3_0685"]), "inside its randomization window")
 
 
 async def test_a_vtn_that_refuses_error_answers_fails() -> None:
@@ -324,12 +279,12 @@ async def test_a_vtn_that_refuses_error_answers_fails() -> None:
         )
 
     breaks = answering(coded(ResponseCode.INVALID_DATA, refused))
-    assert_failed(await run(breaks, ["A_E3_0710", "A_E3_0750"], BOTH), "(it answered 454")
+    assert_failed(await run_broken(breaks, ["A_E3_0710", "A_E3_0750"], BOTH), "(it answered 454")
 
 
 async def test_a_vtn_that_accepts_any_ids_fails_the_mismatch_cases() -> None:
     breaks = answering(coded(ResponseCode.OK, is_created_event))
-    results = await run(breaks, ["A_E3_0720", "A_E3_0730", "A_E3_0780"], BOTH)
+    results = await run_broken(breaks, ["A_E3_0720", "A_E3_0730", "A_E3_0780"], BOTH)
     assert_failed(results, "(it answered 200")
 
 
@@ -345,5 +300,5 @@ async def test_a_vtn_that_serves_unknown_vens_fails_the_unrecognized_venid_case(
         return request
 
     known_ven: list[str] = [""]
-    results = await run(reading(as_the_harness), ["A_E3_0780"], (Transport.PULL,))
+    results = await run_broken(reading(as_the_harness), ["A_E3_0780"], (Transport.PULL,))
     assert_failed(results, "refuses the oadrRequestEvent from the unknown venID")

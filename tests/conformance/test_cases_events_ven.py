@@ -1,27 +1,36 @@
-"""The 2.0b-profile event cases whose device is a VEN (E1_10xx / E0_60xx ``TH_VTN``): each runs
-against our own VEN in both transports, and each fails against a VEN that breaks what it checks.
+"""The 2.0b-profile event cases whose device is a VEN (E1_10xx / E0_60xx ``TH_VTN``): each fails
+against a VEN that breaks what it checks, and some do not apply to a VEN without the signals they
+are about. That every case passes against our own VEN is ``conformance/test_ours.py``'s to show.
 
 The broken VENs are our real VEN with one behaviour altered on that instance
-(:class:`conformance_ven_devices.BrokenVenFactory`); the helpers here alter how it reads a
-distribution or what it answers, and are shared with ``test_cases_events_2a_ven.py``.
+(:class:`conformance_ven_devices.BrokenVenFactory`; :func:`~conformance_ven_devices.reading` and
+:func:`~conformance_ven_devices.answering` alter how it reads a distribution or what it answers).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-import socket
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conformance_ven_devices import FAST, BrokenVenFactory, replace_method, selected
+from conformance_runs import BOTH, assert_failed, each_event, has_check
+from conformance_ven_devices import (
+    BrokenVenFactory,
+    Read,
+    answering,
+    external_ven,
+    free_port,
+    keep_responses,
+    opting_out,
+    reading,
+    replace_method,
+    run,
+    selected,
+)
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance.case import Transport, Verdict
 from openadr_accel.conformance.context import Timeouts
 from openadr_accel.conformance.devices import ExternalVenFactory, OptRequest, PrintingOperator
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
@@ -30,157 +39,12 @@ from openadr_accel.model import (
     EiResponse,
     OadrCreatedEvent,
     OadrDistributeEvent,
-    OadrEvent,
     OadrRequestEvent,
-    OptType,
     ResponseCode,
     SignalName,
 )
-from openadr_accel.ven.config import VenConfig
 from openadr_accel.ven.events import AcceptedDistribution
-from openadr_accel.ven.node import VEN
 from openadr_accel.ven.session import new_id
-
-NUMBERS = [
-    "E1_1010",
-    "E1_1020",
-    "E1_1025",
-    "E1_1027",
-    "E1_1030",
-    "E1_1040",
-    "E1_1050",
-    "E1_1060",
-    "E1_1065",
-    "E1_1070",
-    "E1_1080",
-]
-
-BUGS: dict[str, str] = {}
-"""Cases our VEN fails, by pull number: a bug of the VEN's, reported (not a fault of the case)."""
-
-Read = Callable[..., Awaitable[AcceptedDistribution]]
-
-
-def every_case() -> list[Any]:
-    params = []
-    for number in NUMBERS:
-        for transport in (Transport.PULL, Transport.PUSH):
-            item = selected(number, transport)
-            marks = [pytest.mark.xfail(strict=True, reason=BUGS[number])] if number in BUGS else []
-            params.append(pytest.param(item.case_id, marks=marks, id=item.case_id))
-    return params
-
-
-@pytest.fixture(scope="module")
-def ours() -> dict[str, CaseResult]:
-    """Every case of this module in both transports, against our own VEN, four at a time."""
-    selection = [
-        selected(number, transport) for number in NUMBERS for transport in (Transport.PULL, Transport.PUSH)
-    ]
-    results = asyncio.run(VenRunner(OurVenFactory(), FAST).run(selection))
-    return {result.case_id: result for result in results}
-
-
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize("case_id", every_case())
-def test_every_event_case_passes_against_our_ven(ours: dict[str, CaseResult], case_id: str) -> None:
-    result = ours[case_id]
-    assert result.verdict is Verdict.PASSED, (case_id, result.reason)
-    assert result.checks, case_id
-    assert result.case.description, case_id
-
-
-BROKEN = replace(FAST, timeouts=Timeouts(message=5, action=5))
-"""The settings of the negative runs: a failing observation waits out its timeout, and our VEN
-answers within a second or two over loopback, so half the usual wait (the reason is asserted:
-a failure for another reason still shows)."""
-
-
-async def run(
-    factory: Any, numbers: Iterable[str], transports: Iterable[Transport] = (Transport.PULL,)
-) -> list[CaseResult]:
-    """The cases ``numbers`` in each of ``transports`` against the VEN ``factory`` starts."""
-    chosen = list(transports)
-    return await VenRunner(factory, BROKEN).run(
-        [selected(number, transport) for number in numbers for transport in chosen]
-    )
-
-
-def assert_failed(results: list[CaseResult], because: str) -> None:
-    for result in results:
-        assert result.verdict is Verdict.FAILED, (result.case_id, result.verdict, result.reason)
-        assert because in result.reason, (result.case_id, result.reason)
-
-
-BOTH = (Transport.PULL, Transport.PUSH)
-
-
-# -- ways to break our VEN --------------------------------------------------------------------------
-
-
-def reading(change: Callable[[OadrDistributeEvent], OadrDistributeEvent]) -> Callable[[OurVen], None]:
-    """A VEN that reads every distribution as ``change`` makes it (what it drops, it never sees)."""
-
-    def breaks(device: OurVen) -> None:
-        def make(original: Read) -> Read:
-            async def read(message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
-                return await original(change(message), vtn_id=vtn_id, ven_id=ven_id)
-
-            return read
-
-        replace_method(device.ven.events, "read", make)
-
-    return breaks
-
-
-def answering(
-    change: Callable[[OadrCreatedEvent | None, OadrDistributeEvent, str], OadrCreatedEvent | None],
-) -> Callable[[OurVen], None]:
-    """A VEN whose answer to each distribution is ``change(answer, distribution, ven_id)``."""
-
-    def breaks(device: OurVen) -> None:
-        def make(original: Read) -> Read:
-            async def read(message: OadrDistributeEvent, *, vtn_id: str, ven_id: str) -> AcceptedDistribution:
-                accepted = await original(message, vtn_id=vtn_id, ven_id=ven_id)
-                accepted.answer = change(accepted.answer, message, ven_id)
-                return accepted
-
-            return read
-
-        replace_method(device.ven.events, "read", make)
-
-    return breaks
-
-
-def each_event(
-    change: Callable[[OadrEvent], OadrEvent],
-) -> Callable[[OadrDistributeEvent], OadrDistributeEvent]:
-    """A distribution change that changes every event."""
-    return lambda message: replace(message, events=tuple(change(item) for item in message.events))
-
-
-def keep_responses(
-    keep: Callable[[Any], bool],
-) -> Callable[[OadrCreatedEvent | None, OadrDistributeEvent, str], OadrCreatedEvent | None]:
-    """An answer change that keeps only the eventResponses ``keep`` accepts (none left: no answer)."""
-
-    def change(
-        answer: OadrCreatedEvent | None, message: OadrDistributeEvent, ven_id: str
-    ) -> OadrCreatedEvent | None:
-        if answer is None:
-            return None
-        kept = tuple(response for response in answer.event_responses if keep(response))
-        if answer.event_responses and not kept:
-            return None
-        return replace(answer, event_responses=kept)
-
-    return change
-
-
-def opting_out(device: OurVen) -> None:
-    """A VEN whose handler opts out of every event."""
-    device.journal.default_decision = OptType.OPT_OUT
-
 
 # -- negative: a VEN that breaks the rule fails the case --------------------------------------------
 
@@ -372,28 +236,19 @@ async def test_an_opting_out_ven_passes_the_cases_that_allow_it() -> None:
     results = await run(BrokenVenFactory(opting_out), ["E1_1020", "E1_1025"])
     for result in results:
         assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-        assert any("keeps out of" in check for check in result.checks), result.checks
+        assert has_check(result, "keeps out of"), result.checks
 
 
 async def test_against_an_external_ven_the_observations_are_left_to_a_person(tmp_path: Path) -> None:
     """An external VEN (our VEN, started by hand against the harness's fixed port, the harness
     unable to look inside it): the automatic checks run, what a tester watches is left to a
     person, and the cases end "needs observation", never passed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = RunSettings(
         speed=1, timeouts=Timeouts(message=10, action=10), case_seconds=40, harness_port=port
     )
     runner = VenRunner(ExternalVenFactory(PrintingOperator(stream=io.StringIO())), settings)
-    config = VenConfig(
-        vtn_url=f"http://127.0.0.1:{port}",
-        ven_name="external",
-        poll_frequency=timedelta(seconds=1),
-        backoff=timedelta(milliseconds=100),
-        backoff_max=timedelta(milliseconds=300),
-    )
-    ven = VEN(config, tmp_path / "ven.db")
+    ven = external_ven(port, tmp_path)
     try:
         async with ven.running():
             results = await runner.run(
@@ -408,5 +263,5 @@ async def test_against_an_external_ven_the_observations_are_left_to_a_person(tmp
         assert result.checks, result.case_id
     price, empty = results
     assert any("carries out the ELECTRICITY_PRICE event" in seen for seen in price.observations)
-    assert any("echoes its requestID" in check for check in price.checks)
+    assert has_check(price, "echoes its requestID")
     assert empty.observations == ["the VEN has no event after an empty oadrDistributeEvent"]

@@ -1,21 +1,21 @@
-"""The opt cases whose device is a VTN (P1_20xx / P0_70xx ``TH_VEN``): every one passes against
-our own VTN in both transports, and each fails against a VTN that breaks what it checks (a VTN
-whose answer to one kind of message is replaced, on that one VTN instance)."""
+"""The opt cases whose device is a VTN (P1_20xx / P0_70xx ``TH_VEN``): each fails against a VTN
+that breaks what it checks (a VTN whose answer to one kind of message is replaced, on that one
+VTN instance). That every case passes against our own VTN is ``conformance/test_ours.py``'s to
+show."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from conformance_runs import assert_failed
+from conformance_vtn_devices import BrokenVtnFactory, Route, reroute, run_one
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
-from openadr_accel.conformance.context import CompressedClock, Timeouts
-from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory
-from openadr_accel.conformance.runner import HarnessSecurity, RunSettings, VtnRunner
+from openadr_accel.conformance.case import Transport
+from openadr_accel.conformance.our_vtn import OurVtn
 from openadr_accel.model import (
     EiResponse,
     OadrCanceledOpt,
@@ -25,89 +25,16 @@ from openadr_accel.model import (
     Payload,
     ResponseCode,
 )
-from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven
-from openadr_accel.security.certificates import fingerprint
-from openadr_accel.security.signature import Signer
-from openadr_accel.security.tls import ven_ssl_context, vtn_ssl_context
 from openadr_accel.vtn.handlers import Peer
 
-FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
-"""The settings of the brief: a compressed clock, bounded waits, four cases at once."""
 
-BROKEN = replace(FAST, timeouts=Timeouts(message=3, action=3))
-"""For the VTNs that break a rule: what never comes is given up on sooner."""
-
-NUMBERS = ["P1_2010", "P1_2015", "P1_2020", "P1_2030", "P1_2040", "P1_2050"]
-
-TRANSPORTS = pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
-
-Route = Callable[[Any, Peer], Awaitable[Payload]]
-
-
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VTN), transport)
-
-
-class BrokenVtnFactory:
-    """An :class:`OurVtnFactory` whose VTN answers ``kind`` as ``make(original answer)`` does."""
-
-    shared_harness = False
-
-    def __init__(self, kind: type[Payload], make: Callable[[OurVtn, Route], Route]) -> None:
-        self._inner = OurVtnFactory()
-        self._kind = kind
-        self._make = make
-
-    @contextlib.asynccontextmanager
-    async def attach(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[OurVtn]:
-        async with self._inner.attach(selected, clock) as device:
-            routes = device.vtn.dispatcher._routes
-            routes[self._kind] = self._make(device, routes[self._kind])
-            yield device
-
-
-async def run_broken(
-    factory: BrokenVtnFactory, number: str, transport: Transport = Transport.PULL
-) -> CaseResult:
-    [result] = await VtnRunner(factory, BROKEN).run([selected(number, transport)])
-    return result
+def answering(kind: type[Payload], make: Callable[[OurVtn, Route], Route]) -> BrokenVtnFactory:
+    """Our VTN answering ``kind`` as ``make(the VTN, its original route)`` does."""
+    return BrokenVtnFactory(lambda device: reroute(device, kind, lambda original: make(device, original)))
 
 
 def ok(request_id: str) -> EiResponse:
     return EiResponse(response_code=ResponseCode.OK, request_id=request_id)
-
-
-@TRANSPORTS
-async def test_every_opt_case_passes_against_our_vtn(transport: Transport) -> None:
-    results = await VtnRunner(OurVtnFactory(), FAST).run([selected(number, transport) for number in NUMBERS])
-    for result in results:
-        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-        assert len(result.checks) >= 4, result.case_id
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
-    made = init_pki(tmp_path_factory.mktemp("opt-vtn-pki"))
-    issue_ven("th", made.directory)
-    return made
-
-
-async def test_every_opt_case_passes_over_mutual_tls_with_signatures(pki: TestPKI) -> None:
-    vtn, ven = pki.vtn(KeyType.ECC), pki.ven("th", KeyType.ECC)
-    factory = OurVtnFactory(
-        server_ssl=vtn_ssl_context(vtn, pki.ca_bundle),
-        push_ssl=ven_ssl_context(vtn, pki.ca_bundle),
-        signer=Signer(vtn.certificate, vtn.key),
-    )
-    security = HarnessSecurity(
-        server_ssl=vtn_ssl_context(ven, pki.ca_bundle),
-        client_ssl=ven_ssl_context(ven, pki.ca_bundle),
-        signer=Signer(ven.certificate, ven.key),
-        device_fingerprint=fingerprint(vtn.certificate),
-    )
-    chosen = [selected(number, Transport.PUSH) for number in NUMBERS]
-    for result in await VtnRunner(factory, replace(FAST, security=security)).run(chosen):
-        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
 
 
 # -- negative: a VTN that breaks the rule fails the case -------------------------------------------------
@@ -180,9 +107,8 @@ def ignore_reused_opt_ids(device: OurVtn, original: Route) -> Route:
 async def test_schedule_cases_fail_against_a_vtn_that_mishandles_schedules(
     number: str, breaks: Any, words: str
 ) -> None:
-    result = await run_broken(BrokenVtnFactory(OadrCreateOpt, breaks), number)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    result = await run_one(answering(OadrCreateOpt, breaks), number)
+    assert_failed([result], words)
 
 
 def confirm_cancels_but_keep_opts(device: OurVtn, original: Route) -> Route:
@@ -227,9 +153,8 @@ def match_opt_ids_in_any_case(device: OurVtn, original: Route) -> Route:
 async def test_cancel_cases_fail_against_a_vtn_that_mishandles_cancellations(
     number: str, breaks: Any, words: str
 ) -> None:
-    result = await run_broken(BrokenVtnFactory(OadrCancelOpt, breaks), number, Transport.PUSH)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    result = await run_one(answering(OadrCancelOpt, breaks), number, Transport.PUSH)
+    assert_failed([result], words)
 
 
 def answer_with_another_opt_id(device: OurVtn, original: Route) -> Route:
@@ -244,6 +169,5 @@ def answer_with_another_opt_id(device: OurVtn, original: Route) -> Route:
 
 
 async def test_p1_2010_fails_when_the_answer_names_another_opt_id() -> None:
-    result = await run_broken(BrokenVtnFactory(OadrCreateOpt, answer_with_another_opt_id), "P1_2010")
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "the VTN's oadrCreatedOpt names the optID" in result.reason
+    result = await run_one(answering(OadrCreateOpt, answer_with_another_opt_id), "P1_2010")
+    assert_failed([result], "the VTN's oadrCreatedOpt names the optID")

@@ -1,21 +1,20 @@
-"""The registration cases whose device is a VTN (N1_00xx / N0_50xx ``TH_VEN``): every one passes
-against our own VTN in both transports (N1_0015 over TLS: without it, it cannot apply), and each
-fails against a VTN that breaks what it checks."""
+"""The registration cases whose device is a VTN (N1_00xx / N0_50xx ``TH_VEN``): N1_0015 does not
+apply without TLS and passes over mutual TLS with signatures (RSA), and each case fails against a
+VTN that breaks what it checks. That every case passes against our own VTN is
+``conformance/test_ours.py``'s to show."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from conformance_runs import TRANSPORTS, assert_failed, has_check
+from conformance_vtn_devices import BrokenVtnFactory, Route, reroute, run_one, secure
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
-from openadr_accel.conformance.context import CompressedClock, Timeouts
+from openadr_accel.conformance.case import Transport, Verdict
 from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory
-from openadr_accel.conformance.runner import HarnessSecurity, RunSettings, VtnRunner
 from openadr_accel.model import (
     EiResponse,
     OadrCanceledPartyRegistration,
@@ -31,139 +30,36 @@ from openadr_accel.model import (
     ResponseCode,
     TransportName,
 )
-from openadr_accel.security import KeyType, TestPKI, init_pki, issue_ven
-from openadr_accel.security.certificates import fingerprint
-from openadr_accel.security.signature import Signer
-from openadr_accel.security.tls import ven_ssl_context, vtn_ssl_context
+from openadr_accel.security import TestPKI
 from openadr_accel.vtn.handlers import Peer
 from openadr_accel.vtn.policies import Accept, RegistrationDecision, new_id
 from openadr_accel.vtn.registration import VtnRegistrations
-
-FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
-"""The settings of the brief: a compressed clock, bounded waits, four cases at once."""
-
-BROKEN = replace(FAST, timeouts=Timeouts(message=3, action=3))
-"""For the VTNs that break a rule: what never comes is given up on sooner (our VTN answers in
-milliseconds)."""
-
-NUMBERS = [
-    "N1_0010",
-    "N1_0015",
-    "N1_0020",
-    "N1_0025",
-    "N1_0030",
-    "N1_0040",
-    "N1_0050",
-    "N1_0060",
-    "N1_0065",
-    "N1_0070",
-    "N1_0080",
-]
-
-NEEDS_TLS = {"N1_0015"}
-"""A query names no venID: without TLS, no VTN can tell who asks (the case says so)."""
-
-TRANSPORTS = pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
-
-
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VTN), transport)
-
-
-async def run_one(
-    factory: Any, number: str, transport: Transport = Transport.PULL, settings: RunSettings = BROKEN
-) -> CaseResult:
-    [result] = await VtnRunner(factory, settings).run([selected(number, transport)])
-    return result
-
-
-class BrokenVtnFactory:
-    """An :class:`OurVtnFactory` (same options) whose VTN ``breaks`` alters before the case
-    runs (a method of that one VTN's services replaced: nothing is patched on the classes, so
-    cases running at the same time are not affected)."""
-
-    shared_harness = False
-
-    def __init__(self, breaks: Callable[[OurVtn], None], **options: Any) -> None:
-        self._inner = OurVtnFactory(**options)
-        self._breaks = breaks
-
-    @contextlib.asynccontextmanager
-    async def attach(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[OurVtn]:
-        async with self._inner.attach(selected, clock) as device:
-            self._breaks(device)
-            yield device
 
 
 def registrations(device: OurVtn) -> VtnRegistrations:
     return device.vtn.registrations
 
 
-# -- every case passes against our VTN ------------------------------------------------------------------
+# -- N1_0015: a query names no VEN ----------------------------------------------------------------------
 
 
 @TRANSPORTS
-async def test_every_registration_case_passes_against_our_vtn(transport: Transport) -> None:
-    results = await VtnRunner(OurVtnFactory(), FAST).run([selected(number, transport) for number in NUMBERS])
-    for result in results:
-        expected = Verdict.NOT_APPLICABLE if result.case.number in NEEDS_TLS else Verdict.PASSED
-        assert result.verdict is expected, (result.case_id, result.reason)
-        assert result.checks, result.case_id
-    [query] = [result for result in results if result.case.number == "N1_0015"]
-    assert "the run has no TLS" in query.reason
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
-    made = init_pki(tmp_path_factory.mktemp("registration-vtn-pki"))
-    issue_ven("th", made.directory)
-    return made
-
-
-def secure(pki: TestPKI, base: RunSettings = BROKEN) -> tuple[OurVtnFactory, RunSettings]:
-    """Our VTN over mutual TLS with XML signatures, and a run whose harness VEN has them too."""
-    vtn = pki.vtn(KeyType.RSA)
-    ven = pki.ven("th", KeyType.RSA)
-    factory = OurVtnFactory(
-        server_ssl=vtn_ssl_context(vtn, pki.ca_bundle),
-        push_ssl=ven_ssl_context(vtn, pki.ca_bundle),
-        signer=Signer(vtn.certificate, vtn.key),
-    )
-    security = HarnessSecurity(
-        server_ssl=vtn_ssl_context(ven, pki.ca_bundle),
-        client_ssl=ven_ssl_context(ven, pki.ca_bundle),
-        signer=Signer(ven.certificate, ven.key),
-        device_fingerprint=fingerprint(vtn.certificate),
-    )
-    return factory, replace(base, security=security)
+async def test_n1_0015_does_not_apply_without_tls(transport: Transport) -> None:
+    result = await run_one(OurVtnFactory(), "N1_0015", transport)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+    assert "the run has no TLS" in result.reason
 
 
 @TRANSPORTS
-async def test_every_registration_case_passes_over_mutual_tls_with_signatures(
-    pki: TestPKI, transport: Transport
-) -> None:
-    factory, settings = secure(pki, FAST)
-    results = await VtnRunner(factory, settings).run([selected(number, transport) for number in NUMBERS])
-    for result in results:
-        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-    [query] = [result for result in results if result.case.number == "N1_0015"]
-    assert any("carries the existing registrationID" in check for check in query.checks)
-    signed = [
-        exchange for result in results for exchange in result.exchanges if b"Signature" in exchange.body
-    ]
-    assert signed  # signatures were negotiated and used
+async def test_n1_0015_passes_over_mutual_tls_with_signatures(pki: TestPKI, transport: Transport) -> None:
+    factory, settings = secure(pki)
+    result = await run_one(factory, "N1_0015", transport, settings)
+    assert result.verdict is Verdict.PASSED, result.reason
+    assert has_check(result, "carries the existing registrationID")
+    assert any(b"Signature" in exchange.body for exchange in result.exchanges)  # negotiated and used
 
 
 # -- negative: a VTN that breaks the rule fails the case -------------------------------------------------
-
-
-Route = Callable[[Any, Peer], Awaitable[Payload]]
-
-
-def reroute(device: OurVtn, kind: type[Payload], make: Callable[[Route], Route]) -> None:
-    """Replace how that one VTN answers ``kind`` (from a VEN's POST, or a push VEN's answer)."""
-    routes = device.vtn.dispatcher._routes
-    routes[kind] = make(routes[kind])
 
 
 def forget_who_queries(device: OurVtn) -> None:
@@ -180,13 +76,9 @@ def forget_who_queries(device: OurVtn) -> None:
 
 
 async def test_n1_0015_fails_when_the_query_forgets_the_registration(pki: TestPKI) -> None:
-    factory, settings = secure(pki)
-    broken = BrokenVtnFactory(
-        forget_who_queries, server_ssl=factory.server_ssl, push_ssl=factory.push_ssl, signer=factory.signer
-    )
+    broken, settings = secure(pki, breaks=forget_who_queries)
     result = await run_one(broken, "N1_0015", settings=settings)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "carries the existing registrationID" in result.reason
+    assert_failed([result], "carries the existing registrationID")
 
 
 def no_poll_frequency(device: OurVtn) -> None:
@@ -236,8 +128,7 @@ def register_on_query(device: OurVtn) -> None:
 )
 async def test_n1_0010_fails_against_a_vtn_that_gets_the_query_wrong(breaks: Any, words: str) -> None:
     result = await run_one(BrokenVtnFactory(breaks), "N1_0010")
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    assert_failed([result], words)
 
 
 def keep_its_reports(device: OurVtn) -> None:
@@ -252,9 +143,8 @@ def keep_its_reports(device: OurVtn) -> None:
 @TRANSPORTS
 async def test_n1_0020_fails_when_the_vtn_offers_no_reports(transport: Transport) -> None:
     result = await run_one(BrokenVtnFactory(keep_its_reports), "N1_0020", transport)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "did not send its oadrRegisterReport (the VTN's METADATA reports) after the registration" in (
-        result.reason
+    assert_failed(
+        [result], "did not send its oadrRegisterReport (the VTN's METADATA reports) after the registration"
     )
 
 
@@ -267,8 +157,7 @@ class OwnVenIds:
 
 async def test_n1_0025_fails_when_the_vtn_ignores_the_preallocated_ven_id() -> None:
     result = await run_one(OurVtnFactory(registration=OwnVenIds()), "N1_0025", Transport.PUSH)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "registers the VEN under its pre-allocated venID TH_VEN_PREALLOCATED" in result.reason
+    assert_failed([result], "registers the VEN under its pre-allocated venID TH_VEN_PREALLOCATED")
 
 
 def confirm_cancel_but_keep_registration(device: OurVtn) -> None:
@@ -290,8 +179,7 @@ def confirm_cancel_but_keep_registration(device: OurVtn) -> None:
 @TRANSPORTS
 async def test_n1_0030_fails_when_the_vtn_keeps_a_cancelled_registration(transport: Transport) -> None:
     result = await run_one(BrokenVtnFactory(confirm_cancel_but_keep_registration), "N1_0030", transport)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "with 463 or 452 once its registration was cancelled" in result.reason
+    assert_failed([result], "with 463 or 452 once its registration was cancelled")
 
 
 def ignore_canceled_answers(device: OurVtn) -> None:
@@ -314,8 +202,7 @@ def ignore_canceled_answers(device: OurVtn) -> None:
 @TRANSPORTS
 async def test_n1_0040_fails_when_the_vtn_does_not_end_the_registration(transport: Transport) -> None:
     result = await run_one(BrokenVtnFactory(ignore_canceled_answers), "N1_0040", transport)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "with 463 or 452 once it cancelled the registration" in result.reason
+    assert_failed([result], "with 463 or 452 once it cancelled the registration")
 
 
 def cancel_someone_else(device: OurVtn) -> None:
@@ -337,8 +224,7 @@ def cancel_someone_else(device: OurVtn) -> None:
 
 async def test_n1_0040_fails_when_the_vtn_names_another_registration() -> None:
     result = await run_one(BrokenVtnFactory(cancel_someone_else), "N1_0040", Transport.PUSH)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "oadrCancelPartyRegistration names the VEN's registrationID" in result.reason
+    assert_failed([result], "oadrCancelPartyRegistration names the VEN's registrationID")
 
 
 def never_asks_to_reregister(device: OurVtn) -> None:
@@ -376,8 +262,7 @@ async def test_reregistration_cases_fail_when_the_vtn_gets_them_wrong(
     number: str, breaks: Any, words: str
 ) -> None:
     result = await run_one(BrokenVtnFactory(breaks), number)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    assert_failed([result], words)
 
 
 def new_registrations_renew(device: OurVtn) -> None:
@@ -402,8 +287,7 @@ async def test_n1_0060_fails_when_a_new_registration_keeps_the_old_registration_
     transport: Transport,
 ) -> None:
     result = await run_one(BrokenVtnFactory(new_registrations_renew), "N1_0060", transport)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "gives the new registration a new registrationID" in result.reason
+    assert_failed([result], "gives the new registration a new registrationID")
 
 
 def cancel_whatever_registration_id(device: OurVtn) -> None:
@@ -444,14 +328,14 @@ async def test_n1_0070_fails_when_the_vtn_cancels_for_an_invalid_registration_id
     transport: Transport,
 ) -> None:
     result = await run_one(BrokenVtnFactory(cancel_whatever_registration_id), "N1_0070", transport)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "with oadrCanceledPartyRegistration 452 (seen: oadrCanceledPartyRegistration 200)" in result.reason
+    assert_failed(
+        [result], "with oadrCanceledPartyRegistration 452 (seen: oadrCanceledPartyRegistration 200)"
+    )
 
 
 async def test_n1_0070_fails_when_registration_ids_ignore_case() -> None:
     result = await run_one(BrokenVtnFactory(registration_ids_in_any_case), "N1_0070")
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "(IDs are case-sensitive) with oadrCanceledPartyRegistration 452 (seen: " in result.reason
+    assert_failed([result], "(IDs are case-sensitive) with oadrCanceledPartyRegistration 452 (seen: ")
 
 
 def take_opts_from_anyone(device: OurVtn) -> None:
@@ -494,5 +378,4 @@ def store_refused_opts(device: OurVtn) -> None:
 )
 async def test_n1_0080_fails_when_the_vtn_processes_an_unregistered_vens_opt(breaks: Any, words: str) -> None:
     result = await run_one(BrokenVtnFactory(breaks), "N1_0080")
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    assert_failed([result], words)

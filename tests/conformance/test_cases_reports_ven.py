@@ -1,7 +1,8 @@
 """The report cases whose device is a VEN (openadr_accel.conformance.cases.reports_ven), against
-our own VEN over loopback: every case passes in both transports (the swapped ones, where the VEN
-requests, are not applicable to our VEN, which never requests reports), and each fails against a
-VEN that breaks what it checks.
+our own VEN over loopback: the swapped ones, where the VEN requests, are not applicable to our
+VEN, which never requests reports, nor are those that need a report to a VEN that does not offer
+it; each case fails against a VEN that breaks what it checks. That every case passes against our
+own VEN in both transports is ``conformance/test_ours.py``'s to show.
 
 A broken VEN is our VEN with one fault put in: what it sends rewritten on its way out
 (``VtnClient.encode``), what the VTN sends it rewritten on its way in (``VtnClient.send`` and
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -20,6 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conformance_runs import FAST, TRANSPORTS, assert_failed, by_number, has_check
+from conformance_ven_devices import external_ven, free_port, run, run_one, selected
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.case import (
@@ -60,8 +62,6 @@ from openadr_accel.model import (
     ServiceName,
     SpecifierPayload,
 )
-from openadr_accel.ven.config import VenConfig
-from openadr_accel.ven.node import VEN
 from openadr_accel.ven.report_capabilities import (
     ReportCapability,
     telemetry_status,
@@ -72,8 +72,7 @@ from openadr_accel.ven.session import VenSession
 from openadr_accel.ven.transport import VtnClient
 from openadr_accel.vtn.policies import new_id
 
-FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
-HISTORY = RunSettings(speed=600, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
+HISTORY = replace(FAST, speed=600)
 """R1_3140 waits for 30 minutes of samples: the history cases run ten times faster still."""
 
 REPORT_CASES = [found.number for found in REGISTRY if found.role is Role.VEN and found.group.value == "R"]
@@ -104,28 +103,8 @@ def telemetry(meter: Meter | None = None) -> list[ReportCapability]:
 charger = charger_reports
 
 
-# -- running ------------------------------------------------------------------------------------------
-
-
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VEN), transport)
-
-
-async def run(
-    factory: OurVenFactory, numbers: Sequence[str], transport: Transport, settings: RunSettings = FAST
-) -> list[CaseResult]:
-    return await VenRunner(factory, settings).run([selected(number, transport) for number in numbers])
-
-
 def verdicts(results: Sequence[CaseResult]) -> dict[str, tuple[Verdict, str]]:
     return {result.case.number: (result.verdict, result.reason) for result in results}
-
-
-def assert_all(results: Sequence[CaseResult], verdict: Verdict) -> None:
-    wrong = {number: seen for number, seen in verdicts(results).items() if seen[0] is not verdict}
-    assert not wrong, wrong
-    if verdict is Verdict.PASSED:
-        assert all(result.checks for result in results)
 
 
 # -- faults ----------------------------------------------------------------------------------------
@@ -393,33 +372,22 @@ def test_every_report_case_of_the_catalogue_is_there() -> None:
     assert REGISTRY.get("R1_3010", Role.VEN).case_id(Transport.PUSH) == "R0_8010_TH_VTN"
 
 
-@pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
-async def test_report_cases_pass_against_our_ven(transport: Transport) -> None:
-    """Every case where the VEN reports (all but the history ones, see below), against our VEN
-    offering telemetry usage and status; the swapped cases are not applicable to it, after it
+@TRANSPORTS
+async def test_the_swapped_cases_do_not_apply_to_our_ven(transport: Transport) -> None:
+    """Our VEN never requests reports of its VTN: the swapped cases do not apply to it, after it
     confirmed the VTN's own reports."""
-    results = await run(OurVenFactory(reports=telemetry), [*REPORTING, *SWAPPED], transport)
-    reporting = [result for result in results if result.case.number in REPORTING]
-    assert_all(reporting, Verdict.PASSED)
-    swapped = [result for result in results if result.case.number in SWAPPED]
-    assert_all(swapped, Verdict.NOT_APPLICABLE)
-    for result in swapped:
+    results = await run(OurVenFactory(reports=telemetry), SWAPPED, [transport])
+    for result in results:
+        assert result.verdict is Verdict.NOT_APPLICABLE, (result.case_id, result.verdict, result.reason)
         assert "never sends oadrCreateReport" in result.reason, result.reason
-    offered = next(result for result in swapped if result.case.number == "R1_3070")
+    offered = next(result for result in results if result.case.number == "R1_3070")
     assert "the VEN takes the VTN's reports with 200 (it answered 200)" in offered.checks
-
-
-@pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
-async def test_history_cases_pass_against_our_ven(transport: Transport) -> None:
-    """Our VEN serves its history as both cases require (it once never sampled: a point never
-    sampled was due "now" as read at each look, so its reporter never found it due and spun)."""
-    assert_all(await run(OurVenFactory(reports=charger), HISTORY_CASES, transport, HISTORY), Verdict.PASSED)
 
 
 async def test_report_cases_do_not_apply_to_a_ven_without_the_report() -> None:
     """A VEN that offers no report at all: every case that needs one is not applicable (the
     reason names what is missing); asking it for its METADATA still applies (and passes)."""
-    results = await run(OurVenFactory(), [*REPORTING, *HISTORY_CASES], Transport.PULL)
+    results = await run(OurVenFactory(), [*REPORTING, *HISTORY_CASES])
     found = verdicts(results)
     assert found.pop("R1_3170")[0] is Verdict.PASSED
     assert all(verdict is Verdict.NOT_APPLICABLE for verdict, _ in found.values()), found
@@ -431,7 +399,7 @@ async def test_cases_needing_status_do_not_apply_to_a_ven_with_usage_only() -> N
         meter = Meter()
         return [telemetry_usage("telemetry", power=meter.power, energy=meter.energy)]
 
-    results = await run(OurVenFactory(reports=usage_only), ["R1_3010", "R1_3025", "R1_3020"], Transport.PULL)
+    results = await run(OurVenFactory(reports=usage_only), ["R1_3010", "R1_3025", "R1_3020"])
     found = verdicts(results)
     assert found["R1_3010"][0] is Verdict.NOT_APPLICABLE
     assert found["R1_3025"][0] is Verdict.NOT_APPLICABLE
@@ -444,9 +412,8 @@ async def test_a_report_case_fails_against_a_ven_that_breaks_it(
 ) -> None:
     number, fault, words = FAULTS[name]
     install(monkeypatch, fault)
-    [result] = await run(OurVenFactory(reports=telemetry), [number], Transport.PULL)
-    assert result.verdict is Verdict.FAILED, (name, result.verdict, result.reason)
-    assert words in result.reason, (name, result.reason)
+    result = await run_one(OurVenFactory(reports=telemetry), number)
+    assert_failed([result], words)
 
 
 async def test_delayed_report_fails_on_an_inconsistent_load_control_state() -> None:
@@ -457,20 +424,16 @@ async def test_delayed_report_fails_on_an_inconsistent_load_control_state() -> N
             capacity=LoadControlValues(current=Decimal(12), min=Decimal(0), max=Decimal(11))
         ),
     )
-    [result] = await run(
-        OurVenFactory(reports=lambda: telemetry(Meter(status=broken))), ["R1_3025"], Transport.PULL
-    )
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "capacity: current 12 above max 11" in result.reason
+    result = await run_one(OurVenFactory(reports=lambda: telemetry(Meter(status=broken))), "R1_3025")
+    assert_failed([result], "capacity: current 12 above max 11")
 
 
 async def test_metadata_case_fails_against_a_ven_that_ignores_the_request(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(VenReports, "metadata_requested", property(lambda self: False))
-    [result] = await run(OurVenFactory(reports=telemetry), ["R1_3170"], Transport.PULL)
-    assert result.verdict is Verdict.FAILED
-    assert "oadrRegisterReport answering the METADATA request" in result.reason
+    result = await run_one(OurVenFactory(reports=telemetry), "R1_3170")
+    assert_failed([result], "oadrRegisterReport answering the METADATA request")
 
 
 @pytest.mark.parametrize(
@@ -485,9 +448,8 @@ async def test_a_history_case_fails_against_a_ven_that_breaks_it(
     number: str, fault: Fault, words: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install(monkeypatch, fault)
-    [result] = await run(OurVenFactory(reports=charger), [number], Transport.PULL, HISTORY)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    result = await run_one(OurVenFactory(reports=charger), number, settings=HISTORY)
+    assert_failed([result], words)
 
 
 # -- the tests: the VEN requests (a test-only VEN that can) --------------------------------------------
@@ -570,9 +532,9 @@ def test_the_requesting_ven_is_a_report_requesting_ven() -> None:
     assert not isinstance(object(), ReportRequestingVen)
 
 
-@pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
+@TRANSPORTS
 async def test_swapped_cases_pass_against_a_ven_that_requests(transport: Transport) -> None:
-    results = await run(RequestingVenFactory(), SWAPPED, transport)
+    results = await run(RequestingVenFactory(), SWAPPED, [transport])
     found = verdicts(results)
     for number in ("R1_3070", "R1_3080", "R1_3090", "R1_3100"):
         assert found[number][0] is Verdict.PASSED, (number, found[number])
@@ -581,8 +543,7 @@ async def test_swapped_cases_pass_against_a_ven_that_requests(transport: Transpo
         Verdict.NOT_APPLICABLE,
         "this VEN cannot request reports on oadrRegisteredReport",
     )
-    checks = next(result.checks for result in results if result.case.number == "R1_3080")
-    assert any("hands the VTN's report data" in check for check in checks)
+    assert has_check(by_number(results)["R1_3080"], "hands the VTN's report data")
 
 
 @pytest.mark.parametrize(
@@ -601,9 +562,8 @@ async def test_swapped_cases_pass_against_a_ven_that_requests(transport: Transpo
 async def test_a_swapped_case_fails_against_a_ven_that_requests_wrongly(
     number: str, faults: RequestFaults, words: str
 ) -> None:
-    [result] = await run(RequestingVenFactory(faults), [number], Transport.PULL)
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert words in result.reason
+    result = await run_one(RequestingVenFactory(faults), number)
+    assert_failed([result], words)
 
 
 async def test_swapped_case_fails_against_a_ven_refusing_the_report_data(
@@ -617,37 +577,26 @@ async def test_swapped_case_fails_against_a_ven_refusing_the_report_data(
         return payload
 
     install(monkeypatch, Fault(outgoing=refuse))
-    [result] = await run(RequestingVenFactory(), ["R1_3080"], Transport.PULL)
-    assert result.verdict is Verdict.FAILED
-    assert "echoes the requestID" in result.reason
+    result = await run_one(RequestingVenFactory(), "R1_3080")
+    assert_failed([result], "echoes the requestID")
 
 
 async def test_an_external_ven_is_asked_to_request_reports(tmp_path: Path) -> None:
     """An external VEN (our VEN, started by hand against the harness's fixed port): the swapped
     case offers the VTN's reports, then asks the operator to make the VEN request one; nobody
     does, so the case fails when the oadrCreateReport does not come (never a pass)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     operator = PrintingOperator(stream=io.StringIO())
     settings = RunSettings(
         speed=1, timeouts=Timeouts(message=10, action=2), case_seconds=30, harness_port=port
     )
-    config = VenConfig(
-        vtn_url=f"http://127.0.0.1:{port}",
-        ven_name="external",
-        poll_frequency=timedelta(seconds=1),
-        backoff=timedelta(milliseconds=100),
-        backoff_max=timedelta(milliseconds=300),
-    )
-    ven = VEN(config, tmp_path / "ven.db", reports=telemetry())
+    ven = external_ven(port, tmp_path, reports=telemetry())
     async with ven.running():
         [result] = await VenRunner(ExternalVenFactory(operator), settings).run(
             [selected("R1_3070", Transport.PULL)]
         )
     ven.store.close()
-    assert result.verdict is Verdict.FAILED, result.reason
-    assert "did not send an oadrCreateReport" in result.reason
+    assert_failed([result], "did not send an oadrCreateReport")
     assert "the VEN takes the VTN's reports with 200 (it answered 200)" in result.checks
     [asked] = [text for text in operator.asked if "request" in text]
     assert "TH-VTN-TELEMETRY-STATUS" in asked

@@ -1,9 +1,10 @@
 """The report cases whose device is a VTN (openadr_accel.conformance.cases.reports_vtn), run against
 our own VTN over loopback (a real SQLite file, real sockets, the run's clock 60 times faster):
-every case passes in both transports, or is not applicable where its docstring says why it cannot
-apply to our VTN (R1_3070-3120: our VTN offers no report of its own); each fails against a VTN
-that breaks what it checks (a device that builds a wrong request or drops an action, a VTN whose
-answers are tampered with, a VTN that offers reports it refuses).
+each case checks what the VTN did with the reports, or is not applicable where its docstring says
+why it cannot apply to our VTN (R1_3070-3120: our VTN offers no report of its own), and each
+fails against a VTN that breaks what it checks (a device that builds a wrong request or drops an
+action, a VTN whose answers are tampered with, a VTN that offers reports it refuses). That every
+case passes against our own VTN in both transports is ``conformance/test_ours.py``'s to show.
 
 The roles-swapped cases (the VTN reports) also run against :class:`ServingVtn`: our VTN extended,
 for these tests only, to offer and serve reports, so that those cases are seen to pass as well
@@ -22,6 +23,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from conformance_runs import FAST, TRANSPORTS, assert_failed, has_check
+from conformance_vtn_devices import BrokenVtnFactory, Route, rerouted, run, run_one
 
 from openadr_accel import xml
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
@@ -36,11 +39,11 @@ from openadr_accel.conformance.case import (
     Verdict,
 )
 from openadr_accel.conformance.cases.reports_vtn import _OurVtnActions, _Requested
-from openadr_accel.conformance.context import CompressedClock, Timeouts, VtnCaseContext
+from openadr_accel.conformance.context import CompressedClock, VtnCaseContext
 from openadr_accel.conformance.devices import ReportSpec
 from openadr_accel.conformance.harness_ven import TELEMETRY_USAGE_ID
 from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory, VtnView
-from openadr_accel.conformance.runner import RunSettings, VtnRunner
+from openadr_accel.conformance.runner import VtnRunner
 from openadr_accel.errors import OpenADRError
 from openadr_accel.model import (
     UNSOLICITED_REPORT_REQUEST_ID,
@@ -75,31 +78,13 @@ from openadr_accel.vtn.handlers import Peer
 from openadr_accel.vtn.policies import new_id
 from openadr_accel.vtn.store import VenRecord
 
-FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=60, jobs=4)
-SHORT = RunSettings(speed=60, timeouts=Timeouts(message=3, action=3), case_seconds=60, jobs=4)
-"""For runs where a message must fail to come: the wait for it is short."""
-
-TRANSPORTS = [Transport.PULL, Transport.PUSH]
 REPORT_CASES = [found.number for found in REGISTRY if found.role is Role.VTN and found.group.value == "R"]
 SWAPPED = ["R1_3070", "R1_3080", "R1_3090", "R1_3100", "R1_3110", "R1_3120"]
 """The VTN reports: not applicable to our VTN, which offers no report of its own."""
 
 
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VTN), transport)
-
-
-async def run_one(
-    factory: OurVtnFactory, number: str, transport: Transport, settings: RunSettings = FAST
-) -> CaseResult:
-    [result] = await VtnRunner(factory, settings).run([selected(number, transport)])
-    return result
-
-
-def failed(result: CaseResult, *needles: str) -> None:
-    """The case failed, for one of the reasons given."""
-    assert result.verdict is Verdict.FAILED, (result.case_id, result.verdict, result.reason)
-    assert any(needle in result.reason for needle in needles), result.reason
+def ok(request_id: str) -> EiResponse:
+    return EiResponse(response_code=ResponseCode.OK, request_id=request_id)
 
 
 # -- what is registered -------------------------------------------------------------------------------
@@ -121,26 +106,20 @@ def test_every_report_case_of_the_catalogue_is_there_for_a_vtn() -> None:
 # -- against our own VTN ------------------------------------------------------------------------------
 
 
-def _our_vtn_params() -> list[Any]:
-    return [
-        pytest.param(number, transport, id=f"{number}-{transport.value}")
-        for number in REPORT_CASES
-        for transport in TRANSPORTS
-    ]
-
-
-@pytest.mark.parametrize(("number", "transport"), _our_vtn_params())
-async def test_report_case_against_our_vtn(number: str, transport: Transport) -> None:
-    result = await run_one(OurVtnFactory(), number, transport)
-    if number in SWAPPED:
-        assert result.verdict is Verdict.NOT_APPLICABLE, (result.verdict, result.reason)
-        assert "offers no report" in result.reason
-        return
-    assert result.verdict is Verdict.PASSED, result.reason
-    assert result.checks, result.case_id
-    assert any(  # R1_3190 keeps nothing: it checks refusals
-        "VTN keeps" in check or "VTN takes" in check or "VTN refuses" in check for check in result.checks
-    ), result.checks
+async def test_the_report_cases_check_what_our_vtn_did_with_the_reports() -> None:
+    """Each case where the VEN reports checks, besides the VTN's answers, what the VTN did with
+    the reports (it keeps them, takes them, or refuses them: R1_3190 keeps nothing); the swapped
+    cases do not apply to our VTN, which offers no report of its own. (That they pass, in both
+    transports, is ``conformance/test_ours.py``'s to show.)"""
+    for result in await run(OurVtnFactory(), REPORT_CASES):
+        if result.case.number in SWAPPED:
+            assert result.verdict is Verdict.NOT_APPLICABLE, (result.case_id, result.verdict, result.reason)
+            assert "offers no report" in result.reason
+            continue
+        assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
+        assert any(
+            "VTN keeps" in check or "VTN takes" in check or "VTN refuses" in check for check in result.checks
+        ), (result.case_id, result.checks)
 
 
 async def test_r1_3190_against_our_vtn_checks_both_ways() -> None:
@@ -148,56 +127,17 @@ async def test_r1_3190_against_our_vtn_checks_both_ways() -> None:
     VTN's own request with 452, holds that request as over: its update is refused (rule 304)."""
     result = await run_one(OurVtnFactory(), "R1_3190", Transport.PULL)
     assert result.verdict is Verdict.PASSED, result.reason
-    assert any("unknown reportSpecifierID with 452" in check for check in result.checks), result.checks
-    assert any("acknowledges the harness's oadrCreatedReport with 200" in c for c in result.checks)
-    assert any(
-        "the VEN refused with 452 (rule 304; it answered oadrUpdatedReport 452" in c for c in result.checks
-    )
+    assert has_check(result, "unknown reportSpecifierID with 452"), result.checks
+    assert has_check(result, "acknowledges the harness's oadrCreatedReport with 200")
+    assert has_check(result, "the VEN refused with 452 (rule 304; it answered oadrUpdatedReport 452")
 
 
 # -- VTNs that break the rules ----------------------------------------------------------------------
 
 
-class Altered(OurVtnFactory):
-    """Our VTN as a device of class ``device`` (a subclass of OurVtn, or any wrapper made from
-    one), with ``patch`` applied to it once it runs."""
-
-    def __init__(
-        self,
-        device: Callable[[OurVtn], Any] | None = None,
-        patch: Callable[[OurVtn], None] | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(**options)
-        self.make = device
-        self.patch = patch
-
-    def attach(self, selected: Selected, clock: CompressedClock) -> AbstractAsyncContextManager[Any]:
-        return self._altered(selected, clock)
-
-    @asynccontextmanager
-    async def _altered(self, selected: Selected, clock: CompressedClock) -> AsyncIterator[Any]:
-        async with super().attach(selected, clock) as ours:
-            if self.patch is not None:
-                self.patch(ours)
-            yield ours if self.make is None else self.make(ours)
-
-
 def of(cls: type[OurVtn]) -> Callable[[OurVtn], OurVtn]:
+    """Our VTN as a device of class ``cls`` (a subclass of OurVtn)."""
     return lambda ours: cls(ours.vtn, ours.url, ours.journal)
-
-
-Route = Callable[[Any, Peer], Awaitable[Payload]]
-
-
-def reroute(kind: type[Payload], wrap: Callable[[Route], Route]) -> Callable[[OurVtn], None]:
-    """A patch: the VTN's handling of ``kind`` replaced by ``wrap(original)``."""
-
-    def patch(device: OurVtn) -> None:
-        routes = device.vtn.dispatcher._routes
-        routes[kind] = wrap(routes[kind])
-
-    return patch
 
 
 class CoarseVtn(OurVtn):
@@ -288,7 +228,7 @@ def accepts_everything(original: Route) -> Route:
             return await original(message, peer)
         except OpenADRError:
             return OadrUpdatedReport(
-                ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+                ei_response=ok(message.request_id),
                 ven_id=message.ven_id,
             )
 
@@ -321,7 +261,7 @@ def takes_any_request(original: Route) -> Route:
 
     async def route(message: OadrCreateReport, peer: Peer) -> Payload:
         return OadrCreatedReport(
-            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ei_response=ok(message.request_id),
             ven_id=message.ven_id,
         )
 
@@ -330,64 +270,64 @@ def takes_any_request(original: Route) -> Route:
 
 @pytest.mark.parametrize("number", ["R1_3020", "R1_3160"])
 async def test_a_request_at_the_wrong_granularity_fails(number: str) -> None:
-    result = await run_one(Altered(of(CoarseVtn)), number, Transport.PULL)
-    failed(result, "asks for granularity 1 min (it asks for 2 min)")
+    result = await run_one(BrokenVtnFactory(of(CoarseVtn)), number, Transport.PULL)
+    assert_failed([result], "asks for granularity 1 min (it asks for 2 min)")
 
 
 async def test_a_request_missing_a_data_point_fails() -> None:
-    result = await run_one(Altered(of(PartialVtn)), "R1_3150", Transport.PUSH)
-    failed(result, "names exactly the rIDs ['energy', 'power']")
+    result = await run_one(BrokenVtnFactory(of(PartialVtn)), "R1_3150", Transport.PUSH)
+    assert_failed([result], "names exactly the rIDs ['energy', 'power']")
 
 
 @pytest.mark.parametrize("number", ["R1_3025", "R1_3027", "R1_3130", "R1_3140"])
 async def test_a_request_without_its_report_interval_fails(number: str) -> None:
-    result = await run_one(Altered(of(TimelessVtn)), number, Transport.PULL)
-    failed(result, "carries a reportInterval")
+    result = await run_one(BrokenVtnFactory(of(TimelessVtn)), number, Transport.PULL)
+    assert_failed([result], "carries a reportInterval")
 
 
 @pytest.mark.parametrize("number", ["R1_3040", "R1_3045"])
 async def test_a_vtn_that_does_not_cancel_fails(number: str) -> None:
-    result = await run_one(Altered(of(DeafVtn)), number, Transport.PUSH, SHORT)
-    failed(result, "did not send an oadrCancelReport")
+    result = await run_one(BrokenVtnFactory(of(DeafVtn)), number, Transport.PUSH)
+    assert_failed([result], "did not send an oadrCancelReport")
 
 
 async def test_a_cancel_without_report_to_follow_fails_r1_3045() -> None:
-    result = await run_one(Altered(of(NoFollowVtn)), "R1_3045", Transport.PULL)
-    failed(result, "says reportToFollow true (it says false)")
+    result = await run_one(BrokenVtnFactory(of(NoFollowVtn)), "R1_3045", Transport.PULL)
+    assert_failed([result], "says reportToFollow true (it says false)")
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
+@TRANSPORTS
 async def test_a_metadata_request_that_is_not_metadata_fails(transport: Transport) -> None:
-    result = await run_one(Altered(of(NotMetadataVtn)), "R1_3170", transport)
-    failed(result, "reportSpecifierID METADATA (rule 306")
+    result = await run_one(BrokenVtnFactory(of(NotMetadataVtn)), "R1_3170", transport)
+    assert_failed([result], "reportSpecifierID METADATA (rule 306")
 
 
 @pytest.mark.parametrize("number", ["R1_3010", "R1_3040", "R1_3050"])
 async def test_a_vtn_taking_updates_it_did_not_ask_for_fails(number: str) -> None:
     result = await run_one(
-        Altered(patch=reroute(OadrUpdateReport, accepts_everything)), number, Transport.PUSH
+        BrokenVtnFactory(rerouted(OadrUpdateReport, accepts_everything)), number, Transport.PUSH
     )
-    failed(result, "(rule 304; it answered oadrUpdatedReport 200")
+    assert_failed([result], "(rule 304; it answered oadrUpdatedReport 200")
 
 
 async def test_an_answer_that_does_not_echo_the_request_id_fails() -> None:
-    result = await run_one(Altered(patch=reroute(OadrUpdateReport, no_echo)), "R1_3020", Transport.PULL)
-    failed(result, "the oadrUpdatedReport echoes the requestID of the oadrUpdateReport")
+    result = await run_one(BrokenVtnFactory(rerouted(OadrUpdateReport, no_echo)), "R1_3020", Transport.PULL)
+    assert_failed([result], "the oadrUpdatedReport echoes the requestID of the oadrUpdateReport")
 
 
 @pytest.mark.parametrize("number", ["R1_3130", "R1_3160"])
 async def test_a_vtn_that_loses_readings_fails_the_observation(number: str) -> None:
     result = await run_one(
-        Altered(patch=reroute(OadrUpdateReport, keeps_first_interval)), number, Transport.PULL, SHORT
+        BrokenVtnFactory(rerouted(OadrUpdateReport, keeps_first_interval)), number, Transport.PULL
     )
-    failed(result, "not observed in time: the VTN keeps")
+    assert_failed([result], "not observed in time: the VTN keeps")
 
 
 async def test_a_vtn_taking_requests_for_reports_it_does_not_offer_fails_r1_3190() -> None:
     result = await run_one(
-        Altered(patch=reroute(OadrCreateReport, takes_any_request)), "R1_3190", Transport.PULL
+        BrokenVtnFactory(rerouted(OadrCreateReport, takes_any_request)), "R1_3190", Transport.PULL
     )
-    failed(result, "for an unknown reportSpecifierID with 452 (it answered 200)")
+    assert_failed([result], "for an unknown reportSpecifierID with 452 (it answered 200)")
 
 
 @pytest.mark.parametrize(
@@ -400,13 +340,13 @@ async def test_a_vtn_taking_requests_for_reports_it_does_not_offer_fails_r1_3190
     ],
 )
 async def test_a_vtn_that_does_not_piggyback_or_group_its_requests_fails(number: str, needle: str) -> None:
-    result = await run_one(Altered(of(Lazy)), number, Transport.PULL, SHORT)
-    failed(result, needle)
+    result = await run_one(BrokenVtnFactory(of(Lazy)), number, Transport.PULL)
+    assert_failed([result], needle)
 
 
 @pytest.mark.parametrize("number", ["R1_3030", "R1_3050", "R1_3060", "R1_3180"])
 async def test_a_device_without_the_report_actions_is_not_applicable(number: str) -> None:
-    result = await run_one(Altered(Wrapped), number, Transport.PULL)
+    result = await run_one(BrokenVtnFactory(Wrapped), number, Transport.PULL)
     assert result.verdict is Verdict.NOT_APPLICABLE, (result.verdict, result.reason)
     assert "does not implement VtnReportActions" in result.reason
 
@@ -454,15 +394,12 @@ def vtn_reports() -> tuple[OadrReport, ...]:
     )
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
+@TRANSPORTS
 async def test_a_vtn_that_refuses_the_reports_it_offers_fails_the_swapped_cases(transport: Transport) -> None:
     """A VTN that offers reports in its oadrRegisterReport, yet answers every request for them
     with 452 (our VTN once did, with VtnConfig.reports; it now refuses to offer reports)."""
-    results = await VtnRunner(ServingFactory(serve=False), FAST).run(
-        [selected(number, transport) for number in SWAPPED[:4]]
-    )
-    for result in results:
-        failed(result, "accepts the request for its own offered report(s) with 200 (it answered 452")
+    results = await run(ServingFactory(serve=False), SWAPPED[:4], [transport])
+    assert_failed(results, "accepts the request for its own offered report(s) with 200 (it answered 452")
 
 
 class ServingVtn:
@@ -522,7 +459,7 @@ class ServingVtn:
             return await self.original[OadrCreateReport](message, peer)
         pending = await self.start(message.ven_id, message.report_requests)
         return OadrCreatedReport(
-            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ei_response=ok(message.request_id),
             pending_reports=pending,
             ven_id=message.ven_id,
         )
@@ -533,7 +470,7 @@ class ServingVtn:
             return await self.original[OadrCancelReport](message, peer)
         await self.stop(message.ven_id, message.report_request_ids, message.report_to_follow)
         return OadrCanceledReport(
-            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.request_id),
+            ei_response=ok(message.request_id),
             pending_reports=tuple(self.running),
             ven_id=message.ven_id,
         )
@@ -545,13 +482,13 @@ class ServingVtn:
             await self.deliver(
                 message.ven_id,
                 OadrCanceledReport(
-                    ei_response=EiResponse(response_code=ResponseCode.OK, request_id=cancel.request_id),
+                    ei_response=ok(cancel.request_id),
                     pending_reports=tuple(self.running),
                     ven_id=message.ven_id,
                 ),
             )
         return OadrResponse(
-            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.ei_response.request_id),
+            ei_response=ok(message.ei_response.request_id),
             ven_id=message.ven_id,
         )
 
@@ -562,15 +499,13 @@ class ServingVtn:
         await self.deliver(
             message.ven_id,
             OadrCreatedReport(
-                ei_response=EiResponse(
-                    response_code=ResponseCode.OK, request_id=message.ei_response.request_id
-                ),
+                ei_response=ok(message.ei_response.request_id),
                 pending_reports=pending,
                 ven_id=message.ven_id,
             ),
         )
         return OadrResponse(
-            ei_response=EiResponse(response_code=ResponseCode.OK, request_id=message.ei_response.request_id),
+            ei_response=ok(message.ei_response.request_id),
             ven_id=message.ven_id,
         )
 
@@ -688,26 +623,23 @@ class ServingFactory(OurVtnFactory):
                 await serving.close()
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
+@TRANSPORTS
 async def test_the_swapped_cases_pass_against_a_vtn_that_serves_its_reports(transport: Transport) -> None:
-    results = await VtnRunner(ServingFactory(), FAST).run([selected(number, transport) for number in SWAPPED])
-    for result in results:
+    for result in await run(ServingFactory(), SWAPPED, [transport]):
         assert result.verdict is Verdict.PASSED, (result.case_id, result.reason)
-        assert any("VTN accepts the request for its own offered report" in c for c in result.checks), (
-            result.checks
-        )
+        assert has_check(result, "VTN accepts the request for its own offered report"), result.checks
 
 
 @pytest.mark.parametrize("number", ["R1_3070", "R1_3080", "R1_3120"])
 async def test_a_vtn_reporting_under_another_report_specifier_fails(number: str) -> None:
     result = await run_one(ServingFactory(wrong_specifier=True), number, Transport.PULL)
-    failed(result, "name its reportSpecifierID VTN_TELEMETRY")
+    assert_failed([result], "name its reportSpecifierID VTN_TELEMETRY")
 
 
 @pytest.mark.parametrize(("number", "transport"), [("R1_3100", Transport.PULL), ("R1_3110", Transport.PUSH)])
 async def test_a_vtn_that_goes_on_reporting_after_a_cancel_fails(number: str, transport: Transport) -> None:
     result = await run_one(ServingFactory(ignore_cancel=True), number, transport)
-    failed(result, "the VTN stops reporting the cancelled request")
+    assert_failed([result], "the VTN stops reporting the cancelled request")
 
 
 # -- reportToFollow beyond the catalogue's scenarios: the final update is the one after the -------------
@@ -731,7 +663,7 @@ def _final_answers(ctx: VtnCaseContext, since: int) -> list[ResponseCode]:
     ]
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
+@TRANSPORTS
 async def test_a_piggy_backed_cancel_with_report_to_follow_gets_its_final_update(
     transport: Transport,
 ) -> None:

@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conformance_ven_devices import external_ven, free_port, selected
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, Case, CaseRegistry, Role, Selected, Transport, Verdict
+from openadr_accel.conformance.case import Case, CaseRegistry, Role, Selected, Transport, Verdict
 from openadr_accel.conformance.context import Timeouts, VenCaseContext
 from openadr_accel.conformance.devices import ExternalVenFactory, PrintingOperator
 from openadr_accel.conformance.our_ven import OurVenFactory
 from openadr_accel.conformance.runner import RunSettings, VenRunner
 from openadr_accel.model import OadrPoll
-from openadr_accel.ven.config import VenConfig
-from openadr_accel.ven.node import VEN
 
 FAST = RunSettings(speed=60, timeouts=Timeouts(message=10, action=10), case_seconds=30, jobs=2)
-
-
-def selected(number: str, transport: Transport) -> Selected:
-    return Selected(REGISTRY.get(number, Role.VEN), transport)
 
 
 @pytest.mark.parametrize("transport", [Transport.PULL, Transport.PUSH])
@@ -113,22 +106,13 @@ async def test_an_external_ven_gets_one_harness_prompts_and_needs_observation(tm
         await ctx.harness.registered()
         await ctx.observe("the charger shows it is registered", lambda seen: True)
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     operator = PrintingOperator(stream=io.StringIO())
     settings = RunSettings(
         speed=1, timeouts=Timeouts(message=10, action=10), case_seconds=30, harness_port=port
     )
     runner = VenRunner(ExternalVenFactory(operator), settings)
-    config = VenConfig(
-        vtn_url=f"http://127.0.0.1:{port}",
-        ven_name="external",
-        poll_frequency=timedelta(seconds=1),
-        backoff=timedelta(milliseconds=100),
-        backoff_max=timedelta(milliseconds=300),
-    )
-    ven = VEN(config, tmp_path / "ven.db")
+    ven = external_ven(port, tmp_path)
     async with ven.running():
         first, second, empty_polls = await runner.run(
             [one_case(body), one_case(body, "G1_4015"), selected("G1_4011", Transport.PULL)]
