@@ -58,7 +58,6 @@ from aiohttp import web
 
 from .. import rules, xml
 from ..clock import Clock
-from ..errors import OpenADRError
 from ..model import (
     METADATA_REPORT_SPECIFIER_ID,
     UNSOLICITED_REPORT_REQUEST_ID,
@@ -109,20 +108,23 @@ from ..model import (
 )
 from ..security.replay import ReplayGuard
 from ..security.signature import SignatureVerifier, Signer
-from ..security.tls import peer_fingerprint
 from ..services import SERVICE_OF
 from .case import CaseFailed
-from .inbox import Inbox
-from .transcript import (
-    Direction,
-    Exchange,
-    TlsFacts,
-    Transcript,
-    check_http_headers,
-    inspect_document,
-    message_name,
-    tls_facts,
+from .harness_http import (
+    PATH,
+    XML,
+    client_certificate,
+    error,
+    oadr_response,
+    ok,
+    post,
+    record_from_device,
+    record_to_device,
+    request_id_of,
+    serve,
 )
+from .inbox import Inbox
+from .transcript import Exchange, Transcript, message_name
 
 __all__ = [
     "DEFAULT_VALUES",
@@ -151,9 +153,6 @@ FollowUp = Callable[[], Awaitable[object]]
 ReportValue = Decimal | int | float | OadrPayloadResourceStatus
 """A data point's value in a report update: a number (``ei:payloadFloat``) or a resource status."""
 
-_PATH = "/OpenADR2/Simple/2.0b/"
-_XML = "application/xml"
-_DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 _METADATA_PREFIX = "METADATA_"
 _MIN_POLL_GAP = 0.2
 _MAX_POLL_GAP = 1.0
@@ -355,16 +354,9 @@ class HarnessVen:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         if self.pull or self._runner is not None:
             return
-        app = web.Application(client_max_size=xml.DEFAULT_MAX_BYTES + 1)
-        for service in ServiceName:
-            app.router.add_post(_PATH + service.value, self._serve)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, ssl_context=self._server_ssl)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        scheme = "https" if self._server_ssl is not None else "http"
-        self.transport_address = f"{scheme}://{host}:{bound[1]}"
+        self._runner, self.transport_address = await serve(
+            self._serve, host=host, port=port, ssl_context=self._server_ssl
+        )
 
     async def close(self) -> None:
         """Stop what follows answers, the endpoint and the HTTP session."""
@@ -478,7 +470,7 @@ class HarnessVen:
         if not self.pull and self.transport_address is None:
             raise RuntimeError("start() the harness first: a push VEN registers its endpoint's address")
         queried = await self.query()
-        _check_ok(queried.ei_response, "the VTN refused the oadrQueryRegistration")
+        _checkok(queried.ei_response, "the VTN refused the oadrQueryRegistration")
         self._registered_at = self.inbox.mark()
         request = OadrCreatePartyRegistration(
             request_id=new_id(),
@@ -497,7 +489,7 @@ class HarnessVen:
             created = _expect(OadrCreatedPartyRegistration, await self.send(request), "the registration")
         finally:
             self._registering_signed = False
-        _check_ok(created.ei_response, "the VTN refused the registration")
+        _checkok(created.ei_response, "the VTN refused the registration")
         if not created.ven_id or not created.registration_id:
             raise CaseFailed(
                 "the VTN accepted the registration without a venID or registrationID "
@@ -663,7 +655,7 @@ class HarnessVen:
             await self.send(OadrRegisterReport(request_id=new_id(), reports=reports, ven_id=self.ven_id)),
             "oadrRegisterReport",
         )
-        _check_ok(answer.ei_response, "the VTN refused the harness's oadrRegisterReport")
+        _checkok(answer.ei_response, "the VTN refused the harness's oadrRegisterReport")
         if answer.report_requests:
             created, follow_ups = self._created_report(new_id(), answer.report_requests)
             await self.send(created)
@@ -799,23 +791,28 @@ class HarnessVen:
                 self.vtn_reports = message.reports
                 return (
                     OadrRegisteredReport(
-                        ei_response=_ok(message.request_id), ven_id=self._ven_id_or(message.ven_id)
+                        ei_response=ok(message.request_id), ven_id=self._ven_id_or(message.ven_id)
                     ),
                     [],
                 )
             case OadrRequestReregistration():
-                return _response(ResponseCode.OK, "", self._ven_id_or(message.ven_id)), [self._reregister]
+                acknowledged = oadr_response(
+                    ResponseCode.OK, "", ven_id=self._ven_id_or(message.ven_id) or None
+                )
+                return acknowledged, [self._reregister]
             case OadrCancelPartyRegistration():
                 return self._canceled_registration(message)
             case OadrUpdateReport():
                 return (
                     OadrUpdatedReport(
-                        ei_response=_ok(message.request_id), ven_id=self._ven_id_or(message.ven_id)
+                        ei_response=ok(message.request_id), ven_id=self._ven_id_or(message.ven_id)
                     ),
                     [],
                 )
             case _:
-                return _response(ResponseCode.OK, _request_id(message), self._ven_id_or(None)), []
+                return oadr_response(
+                    ResponseCode.OK, request_id_of(message), ven_id=self._ven_id_or(None) or None
+                ), []
 
     def _created_event(self, message: OadrDistributeEvent) -> OadrCreatedEvent | None:
         responses = tuple(
@@ -833,7 +830,7 @@ class HarnessVen:
         if not responses:
             return None
         return OadrCreatedEvent(
-            ei_response=_ok(message.request_id), ven_id=self._ven_id_or(None), event_responses=responses
+            ei_response=ok(message.request_id), ven_id=self._ven_id_or(None), event_responses=responses
         )
 
     def _note_answered(self, message: OadrDistributeEvent) -> None:
@@ -854,13 +851,7 @@ class HarnessVen:
                 self.report_requests[request.report_request_id] = request
                 self._drop_pending(request.report_request_id)  # a reused ID replaces, and goes last
                 self.pending_reports.append(request.report_request_id)
-        response = (
-            _ok(request_id)
-            if problem is None
-            else EiResponse(
-                response_code=ResponseCode.INVALID_ID, request_id=request_id, response_description=problem
-            )
-        )
+        response = ok(request_id) if problem is None else error(ResponseCode.INVALID_ID, request_id, problem)
         answer = OadrCreatedReport(
             ei_response=response, pending_reports=tuple(self.pending_reports), ven_id=self._ven_id_or(None)
         )
@@ -891,12 +882,12 @@ class HarnessVen:
         for request_id in cancelled:
             self._drop_pending(request_id)
         response = (
-            _ok(message.request_id)
+            ok(message.request_id)
             if not unknown
-            else EiResponse(
-                response_code=ResponseCode.INVALID_ID,
-                request_id=message.request_id,
-                response_description=f"no outstanding report request {', '.join(map(repr, unknown))}",
+            else error(
+                ResponseCode.INVALID_ID,
+                message.request_id,
+                f"no outstanding report request {', '.join(map(repr, unknown))}",
             )
         )
         follow_ups: list[FollowUp] = (
@@ -918,12 +909,10 @@ class HarnessVen:
             ours = registration.registration_id if registration is not None else "none"
             return (
                 OadrCanceledPartyRegistration(
-                    ei_response=EiResponse(
-                        response_code=ResponseCode.INVALID_ID,
-                        request_id=message.request_id,
-                        response_description=(
-                            f"registrationID {message.registration_id!r} is not the VEN's ({ours})"
-                        ),
+                    ei_response=error(
+                        ResponseCode.INVALID_ID,
+                        message.request_id,
+                        f"registrationID {message.registration_id!r} is not the VEN's ({ours})",
                     ),
                     registration_id=message.registration_id,
                     ven_id=ven_id,
@@ -937,7 +926,7 @@ class HarnessVen:
 
         return (
             OadrCanceledPartyRegistration(
-                ei_response=_ok(message.request_id), registration_id=message.registration_id, ven_id=ven_id
+                ei_response=ok(message.request_id), registration_id=message.registration_id, ven_id=ven_id
             ),
             [forget],
         )
@@ -967,31 +956,32 @@ class HarnessVen:
             signature_required=self._signed or self._registering_signed,
             headers=dict(request.headers),
         )
-        transport = request.transport
-        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-        exchange.tls = tls_facts(ssl_object)
-        if ssl_object is not None and self.vtn_fingerprint is not None:
-            seen = peer_fingerprint(ssl_object)
-            if seen != self.vtn_fingerprint:
-                exchange.problems.append(
-                    f"the TLS client certificate {seen or '(none)'} that pushed is not the VTN's "
-                    f"({self.vtn_fingerprint})"
-                )
+        wrong, seen = client_certificate(exchange, request, self.vtn_fingerprint)
+        if wrong:
+            exchange.problems.append(
+                f"the TLS client certificate {seen or '(none)'} that pushed is not the VTN's "
+                f"({self.vtn_fingerprint})"
+            )
         message = exchange.payload
         follow_ups: list[FollowUp] = []
         answer: Payload | None
         if message is None:
-            answer = _response(
-                ResponseCode.INVALID_DATA, "", self._ven_id_or(None), "the document cannot be read"
+            answer = oadr_response(
+                ResponseCode.INVALID_DATA,
+                "",
+                ven_id=self._ven_id_or(None) or None,
+                description="the document cannot be read",
             )
         else:
             self.inbox.add(message)
             answer, follow_ups = self._reply(message)
             if answer is None:
-                answer = _response(ResponseCode.OK, _request_id(message), self._ven_id_or(None))
+                answer = oadr_response(
+                    ResponseCode.OK, request_id_of(message), ven_id=self._ven_id_or(None) or None
+                )
         data = self._encode(answer)
         self._record_to_device(data, service, "response", 200, answer)
-        response = web.Response(body=data, content_type=_XML)
+        response = web.Response(body=data, content_type=XML)
         await response.prepare(request)
         await response.write_eof()
         if follow_ups:
@@ -1018,34 +1008,31 @@ class HarnessVen:
     async def _post(
         self, service: ServiceName, body: bytes, sent: Payload | None, *, signature_required: bool
     ) -> tuple[int, Exchange]:
-        url = f"{self.url}{_PATH}{service.value}"
+        url = f"{self.url}{PATH}{service.value}"
         self._record_to_device(body, service.value, "request", None, sent)
         if self._session is None:
             await self.start()
         assert self._session is not None
-        try:
-            async with self._session.post(
-                url, data=body, headers={"Content-Type": _XML}, ssl=self._client_ssl
-            ) as answer:
-                status = answer.status
-                content_type = answer.content_type
-                tls = _answer_tls(answer)
-                data, too_large = await _read_capped(answer.content, xml.DEFAULT_MAX_BYTES)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise CaseFailed(
-                f"the harness could not reach the VTN at {url}: {type(exc).__name__}: {exc}"
-            ) from exc
-        exchange = self._record_from_device(
-            data, service.value, "response", status, signature_required=signature_required
+        answer = await post(
+            self._session,
+            url,
+            body,
+            ssl_context=self._client_ssl,
+            cap=xml.DEFAULT_MAX_BYTES,
+            failing="reach the VTN",
         )
-        exchange.tls = tls
+        status = answer.status
+        exchange = self._record_from_device(
+            answer.body, service.value, "response", status, signature_required=signature_required
+        )
+        exchange.tls = answer.tls
         if status != 200:
             exchange.problems.append(
                 f"the VTN answered the POST to {service.value} with HTTP {status}, not 200"
             )
-        elif content_type != _XML:
-            exchange.problems.append(f"the VTN's answer has Content-Type {content_type!r}, not {_XML}")
-        if too_large:
+        elif answer.content_type != XML:
+            exchange.problems.append(f"the VTN's answer has Content-Type {answer.content_type!r}, not {XML}")
+        if answer.too_large:
             exchange.problems.append(f"the VTN's answer is larger than {xml.DEFAULT_MAX_BYTES} bytes")
         if exchange.payload is not None:
             self.inbox.add(exchange.payload)
@@ -1075,32 +1062,21 @@ class HarnessVen:
         signature_required: bool,
         headers: dict[str, str] | None = None,
     ) -> Exchange:
-        now = self.clock()
-        inspection = inspect_document(
+        exchange = record_from_device(
+            self.transcript,
             body,
-            now=now,
+            at=self.clock(),
+            service=service,
+            http=http,
+            status=status,
             verifier=self.verifier,
             fingerprint=self.vtn_fingerprint,
             signature_required=signature_required,
+            headers=headers,
         )
-        problems = list(inspection.problems)
-        if headers is not None:
-            problems.extend(check_http_headers(headers, body_length=len(body)))
-        if isinstance(inspection.payload, OadrDistributeEvent):
-            problems.extend(self._event_changes(inspection.payload))
-        return self.transcript.add(
-            Exchange(
-                at=now,
-                direction=Direction.FROM_DEVICE,
-                service=service,
-                http=http,
-                status=status,
-                body=body,
-                message=inspection.message,
-                payload=inspection.payload,
-                problems=problems,
-            )
-        )
+        if isinstance(exchange.payload, OadrDistributeEvent):
+            exchange.problems.extend(self._event_changes(exchange.payload))
+        return exchange
 
     def _event_changes(self, message: OadrDistributeEvent) -> list[str]:
         """What is wrong with a distribution compared with the events seen before (and note
@@ -1120,22 +1096,8 @@ class HarnessVen:
     def _record_to_device(
         self, body: bytes, service: str, http: str, status: int | None, payload: Payload | None
     ) -> None:
-        if payload is None:
-            try:
-                payload = xml.parse(body, validate=False)
-            except OpenADRError:
-                payload = None
-        self.transcript.add(
-            Exchange(
-                at=self.clock(),
-                direction=Direction.TO_DEVICE,
-                service=service,
-                http=http,
-                status=status,
-                body=body,
-                message=None if payload is None else message_name(payload),
-                payload=payload,
-            )
+        record_to_device(
+            self.transcript, body, at=self.clock(), service=service, http=http, status=status, payload=payload
         )
 
     # -- state -------------------------------------------------------------------------------------
@@ -1201,7 +1163,7 @@ def _expect(kind: type[P], answer: Payload, what: str) -> P:
     return answer
 
 
-def _check_ok(response: EiResponse, what: str) -> None:
+def _checkok(response: EiResponse, what: str) -> None:
     if response.response_code != ResponseCode.OK:
         description = f": {response.response_description}" if response.response_description else ""
         raise CaseFailed(f"{what} with {response.response_code.value}{description}")
@@ -1215,48 +1177,3 @@ def _data_name(offered: OadrReport | None) -> ReportName | None:
     if not name.startswith(_METADATA_PREFIX):
         return offered.report_name
     return ReportName(name[len(_METADATA_PREFIX) :])
-
-
-def _answer_tls(answer: aiohttp.ClientResponse) -> TlsFacts | None:
-    """The TLS facts of the connection the VTN's answer came over (G1_4010): read while the
-    connection is held (its protocol still knows its transport once the body is read)."""
-    connection = answer.connection
-    protocol = connection.protocol if connection is not None else getattr(answer, "_protocol", None)
-    transport = getattr(protocol, "transport", None)
-    if transport is None:
-        return None
-    return tls_facts(transport.get_extra_info("ssl_object"))
-
-
-async def _read_capped(content: aiohttp.StreamReader, cap: int) -> tuple[bytes, bool]:
-    """The body, up to ``cap`` bytes, and whether it was longer (the rest is not read)."""
-    chunks = []
-    size = 0
-    async for chunk in content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > cap:
-            chunks.append(chunk[: len(chunk) - (size - cap)])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-    return b"".join(chunks), False
-
-
-def _ok(request_id: str) -> EiResponse:
-    return EiResponse(response_code=ResponseCode.OK, request_id=request_id)
-
-
-def _response(
-    code: ResponseCode, request_id: str, ven_id: str | None, description: str | None = None
-) -> OadrResponse:
-    return OadrResponse(
-        ei_response=EiResponse(response_code=code, request_id=request_id, response_description=description),
-        ven_id=ven_id or None,
-    )
-
-
-def _request_id(message: Payload) -> str:
-    request_id = getattr(message, "request_id", None)
-    if isinstance(request_id, str):
-        return request_id
-    ei_response = getattr(message, "ei_response", None)
-    return ei_response.request_id if isinstance(ei_response, EiResponse) else ""

@@ -28,19 +28,14 @@ from aiohttp import web
 
 from .. import xml
 from ..clock import Clock
-from ..errors import OpenADRError
 from ..model import (
-    EiResponse,
     OadrCanceledOpt,
     OadrCanceledPartyRegistration,
-    OadrCanceledReport,
     OadrCancelOpt,
     OadrCancelPartyRegistration,
     OadrCancelReport,
-    OadrCreatedEvent,
     OadrCreatedOpt,
     OadrCreatedPartyRegistration,
-    OadrCreatedReport,
     OadrCreateOpt,
     OadrCreatePartyRegistration,
     OadrDistributeEvent,
@@ -64,21 +59,24 @@ from ..model import (
 )
 from ..security.binding import payload_ven_id
 from ..security.signature import SignatureVerifier, Signer
-from ..security.tls import peer_fingerprint
 from ..services import PUSH_SERVICE_OF
 from ..vtn.policies import new_id
 from .case import CaseFailed
-from .inbox import Inbox
-from .transcript import (
-    Direction,
-    Exchange,
-    TlsFacts,
-    Transcript,
-    check_http_headers,
-    inspect_document,
-    message_name,
-    tls_facts,
+from .harness_http import (
+    PATH,
+    XML,
+    client_certificate,
+    error,
+    oadr_response,
+    ok,
+    post,
+    record_from_device,
+    record_to_device,
+    request_id_of,
+    serve,
 )
+from .inbox import Inbox
+from .transcript import Exchange, Transcript
 
 __all__ = ["HarnessRegistration", "HarnessVtn", "Poll", "idle_poll_gaps"]
 
@@ -89,9 +87,7 @@ P = TypeVar("P", bound=Payload)
 Answerer = Callable[[Payload], Payload | None]
 """A case's own answer to a message of the VEN's (None: the harness's default answer)."""
 
-_PATH = "/OpenADR2/Simple/2.0b/"
 _PROFILES = (OadrProfile(profile_name=ProfileName.B, transports=(TransportName.SIMPLE_HTTP,)),)
-_XML = "application/xml"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,16 +171,7 @@ class HarnessVtn:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on ``host``:``port`` (0: any free port); returns :attr:`url`."""
-        app = web.Application(client_max_size=xml.DEFAULT_MAX_BYTES + 1)
-        for service in ServiceName:
-            app.router.add_post(_PATH + service.value, self._serve)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, ssl_context=self._server_ssl)
-        await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
-        scheme = "https" if self._server_ssl is not None else "http"
-        self.url = f"{scheme}://{host}:{bound[1]}"
+        self._runner, self.url = await serve(self._serve, host=host, port=port, ssl_context=self._server_ssl)
         return self.url
 
     async def close(self) -> None:
@@ -310,27 +297,25 @@ class HarnessVtn:
         service = request.path.rsplit("/", 1)[-1]
         body = await request.read()
         exchange = self._record_from_device(body, service, "request", None, headers=dict(request.headers))
-        transport = request.transport
-        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-        exchange.tls = tls_facts(ssl_object)
-        if ssl_object is not None and self.ven_fingerprint is not None:
-            seen = peer_fingerprint(ssl_object)
-            if seen != self.ven_fingerprint:
-                exchange.problems.append(f"the TLS client certificate {seen} is not the VEN's")
+        wrong, seen = client_certificate(exchange, request, self.ven_fingerprint)
+        if wrong:
+            exchange.problems.append(f"the TLS client certificate {seen} is not the VEN's")
         message = exchange.payload
         # The answer to a message that ends the registration (the VEN's cancellation, or its
         # confirmation of ours) is signed still, as the message was.
         signed = self._signs()
         answer: Payload | _RawDocument
         if message is None:
-            answer = _response(ResponseCode.INVALID_DATA, "", "the document cannot be read", None)
+            answer = oadr_response(
+                ResponseCode.INVALID_DATA, "", ven_id=None, description="the document cannot be read"
+            )
         else:
             self.inbox.add(message)
             self._follow(message)
             answer = self._answer(message)
         data = answer.body if isinstance(answer, _RawDocument) else self._encode(answer, signed=signed)
         self._record_to_device(data, service, "response", 200)
-        return web.Response(body=data, content_type=_XML)
+        return web.Response(body=data, content_type=XML)
 
     def _answer(self, message: Payload) -> Payload | _RawDocument:
         custom = self.answer_with.get(type(message))
@@ -355,45 +340,38 @@ class HarnessVtn:
                 self.offered_reports = message.reports
                 requests, self.requests_on_registered = self.requests_on_registered, ()
                 return OadrRegisteredReport(
-                    ei_response=_ok(message.request_id), report_requests=requests, ven_id=message.ven_id
+                    ei_response=ok(message.request_id), report_requests=requests, ven_id=message.ven_id
                 )
             case OadrRequestEvent():
                 return OadrDistributeEvent(
                     request_id=new_id(),
                     vtn_id=self.vtn_id,
                     events=self.events,
-                    ei_response=_ok(message.request_id),
+                    ei_response=ok(message.request_id),
                 )
             case OadrCreateOpt():
                 self.opts[message.opt_id] = message
-                return OadrCreatedOpt(ei_response=_ok(message.request_id), opt_id=message.opt_id)
+                return OadrCreatedOpt(ei_response=ok(message.request_id), opt_id=message.opt_id)
             case OadrCancelOpt():
                 if self.opts.pop(message.opt_id, None) is None:
                     return OadrCanceledOpt(
-                        ei_response=_error(ResponseCode.INVALID_ID, message.request_id, "no such optID"),
+                        ei_response=error(ResponseCode.INVALID_ID, message.request_id, "no such optID"),
                         opt_id=message.opt_id,
                     )
-                return OadrCanceledOpt(ei_response=_ok(message.request_id), opt_id=message.opt_id)
+                return OadrCanceledOpt(ei_response=ok(message.request_id), opt_id=message.opt_id)
             case OadrUpdateReport():
                 cancel, self.cancel_on_updated = self.cancel_on_updated, None
                 return OadrUpdatedReport(
-                    ei_response=_ok(message.request_id), cancel_report=cancel, ven_id=message.ven_id
+                    ei_response=ok(message.request_id), cancel_report=cancel, ven_id=message.ven_id
                 )
-            case (
-                OadrCreatedEvent()
-                | OadrCreatedReport()
-                | OadrCanceledReport()
-                | OadrCanceledPartyRegistration()
-            ):
-                return _response(ResponseCode.OK, _request_id(message), None, payload_ven_id(message))
-            case _:
-                return _response(ResponseCode.OK, _request_id(message), None, payload_ven_id(message))
+            case _:  # oadrCreatedEvent, oadrCreatedReport, oadrCanceledReport, ...
+                return oadr_response(ResponseCode.OK, request_id_of(message), ven_id=payload_ven_id(message))
 
     def _created(
         self, request_id: str, registration: HarnessRegistration | None
     ) -> OadrCreatedPartyRegistration:
         return OadrCreatedPartyRegistration(
-            ei_response=_ok(request_id),
+            ei_response=ok(request_id),
             vtn_id=self.vtn_id,
             profiles=_PROFILES,
             registration_id=None if registration is None else registration.registration_id,
@@ -409,7 +387,7 @@ class HarnessVtn:
             answer = self._created(message.request_id, current)
             return replace(
                 answer,
-                ei_response=_error(
+                ei_response=error(
                     ResponseCode.INVALID_ID,
                     message.request_id,
                     f"unknown registrationID {message.registration_id}",
@@ -439,7 +417,7 @@ class HarnessVtn:
         current = self.registration
         if current is None or message.registration_id != current.registration_id:
             return OadrCanceledPartyRegistration(
-                ei_response=_error(
+                ei_response=error(
                     ResponseCode.INVALID_ID,
                     message.request_id,
                     f"unknown registrationID {message.registration_id}",
@@ -450,7 +428,7 @@ class HarnessVtn:
         self.registration = None
         self._queue.clear()
         return OadrCanceledPartyRegistration(
-            ei_response=_ok(message.request_id),
+            ei_response=ok(message.request_id),
             registration_id=message.registration_id,
             ven_id=message.ven_id,
         )
@@ -471,7 +449,7 @@ class HarnessVtn:
     def _next_for_poll(self, ven_id: str) -> Payload | _RawDocument:
         if self._queue:
             return self._queue.popleft()
-        return _response(ResponseCode.OK, "", None, ven_id)
+        return oadr_response(ResponseCode.OK, "", ven_id=ven_id)
 
     # -- pushing -----------------------------------------------------------------------------------
 
@@ -489,26 +467,23 @@ class HarnessVtn:
         address = registration.transport_address
         if not address:
             raise CaseFailed("the VEN registered for push without a transportAddress")
-        url = f"{address.rstrip('/')}{_PATH}{service.value}"
+        url = f"{address.rstrip('/')}{PATH}{service.value}"
         self._record_to_device(body, service.value, "request", None)
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        try:
-            async with self._session.post(
-                url, data=body, headers={"Content-Type": _XML}, ssl=self._push_ssl
-            ) as answer:
-                status = answer.status
-                headers = dict(answer.headers)
-                tls = _answer_tls(answer)
-                data = await answer.read()
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise CaseFailed(
-                f"the harness could not push to the VEN at {url}: {type(exc).__name__}: {exc}"
-            ) from exc
-        exchange = self._record_from_device(
-            data, service.value, "response", status, headers=headers if status == 200 else None, request=False
+        answer = await post(
+            self._session, url, body, ssl_context=self._push_ssl, cap=None, failing="push to the VEN"
         )
-        exchange.tls = tls
+        status = answer.status
+        exchange = self._record_from_device(
+            answer.body,
+            service.value,
+            "response",
+            status,
+            headers=answer.headers if status == 200 else None,
+            request=False,
+        )
+        exchange.tls = answer.tls
         if status != 200:
             exchange.problems.append(f"the VEN answered the push with HTTP {status}, not 200")
         if exchange.payload is not None:
@@ -541,46 +516,22 @@ class HarnessVtn:
         headers: dict[str, str] | None = None,
         request: bool = True,
     ) -> Exchange:
-        inspection = inspect_document(
+        return record_from_device(
+            self.transcript,
             body,
-            now=self.clock(),
+            at=self.clock(),
+            service=service,
+            http=http,
+            status=status,
             verifier=self.verifier,
             fingerprint=self.ven_fingerprint,
             signature_required=self._signs(),
-        )
-        problems = list(inspection.problems)
-        if headers is not None:
-            problems.extend(check_http_headers(headers, body_length=len(body), request=request))
-        return self.transcript.add(
-            Exchange(
-                at=self.clock(),
-                direction=Direction.FROM_DEVICE,
-                service=service,
-                http=http,
-                status=status,
-                body=body,
-                message=inspection.message,
-                payload=inspection.payload,
-                problems=problems,
-            )
+            headers=headers,
+            request=request,
         )
 
     def _record_to_device(self, body: bytes, service: str, http: str, status: int | None) -> None:
-        try:
-            name: str | None = message_name(xml.parse(body, validate=False))
-        except OpenADRError:
-            name = None
-        self.transcript.add(
-            Exchange(
-                at=self.clock(),
-                direction=Direction.TO_DEVICE,
-                service=service,
-                http=http,
-                status=status,
-                body=body,
-                message=name,
-            )
-        )
+        record_to_device(self.transcript, body, at=self.clock(), service=service, http=http, status=status)
 
     async def _until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         loop = asyncio.get_running_loop()
@@ -615,39 +566,3 @@ class _RawDocument:
     """A ready document queued for a poll (compared by identity)."""
 
     body: bytes
-
-
-def _answer_tls(answer: aiohttp.ClientResponse) -> TlsFacts | None:
-    """The TLS facts of the connection an answer came over (its connection may already be back
-    in the pool, or closed, when the whole body came at once: its protocol still knows)."""
-    connection = answer.connection
-    protocol = connection.protocol if connection is not None else getattr(answer, "_protocol", None)
-    transport = getattr(protocol, "transport", None)
-    if transport is None:
-        return None
-    return tls_facts(transport.get_extra_info("ssl_object"))
-
-
-def _ok(request_id: str) -> EiResponse:
-    return EiResponse(response_code=ResponseCode.OK, request_id=request_id)
-
-
-def _error(code: ResponseCode, request_id: str, description: str) -> EiResponse:
-    return EiResponse(response_code=code, request_id=request_id, response_description=description)
-
-
-def _response(
-    code: ResponseCode, request_id: str, description: str | None, ven_id: str | None
-) -> OadrResponse:
-    return OadrResponse(
-        ei_response=EiResponse(response_code=code, request_id=request_id, response_description=description),
-        ven_id=ven_id,
-    )
-
-
-def _request_id(message: Payload) -> str:
-    request_id = getattr(message, "request_id", None)
-    if isinstance(request_id, str):
-        return request_id
-    ei_response = getattr(message, "ei_response", None)
-    return ei_response.request_id if isinstance(ei_response, EiResponse) else ""
