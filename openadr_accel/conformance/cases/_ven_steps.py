@@ -19,11 +19,11 @@ from ...security.binding import payload_ven_id
 from ..context import VenCaseContext
 from ..harness_vtn import HarnessRegistration
 from ..transcript import Direction, message_name
+from ._steps import check_seen
 
 __all__ = [
     "act",
     "answer_to",
-    "check_seen",
     "delivered_answer",
     "ended_registration_unused",
     "poll_seconds",
@@ -45,12 +45,6 @@ async def act(action: Awaitable[None]) -> OpenADRError | None:
     except OpenADRError as error:
         return error
     return None
-
-
-def check_seen(ctx: VenCaseContext, holds: bool, what: str, seen: object) -> None:
-    """:meth:`~..context.CaseContext.check` ``what``; when it does not hold, the failure also
-    says what was seen instead."""
-    ctx.check(holds, what if holds else f"{what} (seen: {seen})")
 
 
 def poll_seconds(ctx: VenCaseContext) -> float:

@@ -10,9 +10,6 @@ header fails whichever case it happens in.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ssl
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -33,21 +30,25 @@ from ...model import (
     OptType,
     ReadingType,
     ReportSpecifier,
+    ServiceName,
     SpecifierPayload,
 )
-from ...security.tls import CIPHER_SUITES, OPENSSL_CIPHERS
 from ...vtn.policies import new_id
 from .. import build
 from ..case import Role, Transport, case
 from ..context import VenCaseContext
 from ..harness_vtn import idle_poll_gaps
-from ..transcript import Direction, Exchange, message_name
-from ._ven_steps import answer_to, check_seen, poll_seconds
+from ..transcript import Direction, message_name
+from ._steps import check_seen, until
+from ._tls_steps import (
+    check_version_and_suite,
+    device_documents,
+    refuses_anonymous_client,
+    without_certificate,
+)
+from ._ven_steps import answer_to, poll_seconds
 
 __all__: list[str] = []
-
-_IANA_NAME = {openssl: iana for iana, openssl in CIPHER_SUITES.items()}
-"""The 2.0b cipher suites, by their OpenSSL names."""
 
 _ANSWERS = (
     OadrResponse,
@@ -114,26 +115,10 @@ async def tls_under_an_event_exchange(ctx: VenCaseContext) -> None:
         "the VEN answered the event with one eventResponse 200 (the event exchange)",
         codes,
     )
-    sent = [exchange for exchange in ctx.transcript.exchanges if exchange.direction is Direction.FROM_DEVICE]
-    plain = [_named(exchange) for exchange in sent if exchange.tls is None]
-    check_seen(ctx, not plain, "every document the VEN sent came over TLS", ", ".join(plain))
-    facts = [exchange.tls for exchange in sent if exchange.tls is not None]
-    versions = sorted({str(fact.version) for fact in facts})
-    check_seen(ctx, versions == ["TLSv1.2"], "the VEN's connections use TLS 1.2", ", ".join(versions))
-    ciphers = sorted({str(fact.cipher) for fact in facts})
-    odd = [cipher for cipher in ciphers if cipher not in _IANA_NAME]
-    check_seen(
-        ctx,
-        not odd,
-        "the VEN's connections use a 2.0b cipher suite ("
-        + ", ".join(_IANA_NAME.get(cipher, cipher) for cipher in ciphers)
-        + ")",
-        ", ".join(odd),
-    )
+    sent = device_documents(ctx)
+    check_version_and_suite(ctx, sent, "VEN")
     requests = [exchange for exchange in sent if exchange.http == "request"]
-    anonymous = [
-        _named(exchange) for exchange in requests if exchange.tls and not exchange.tls.peer_fingerprint
-    ]
+    anonymous = without_certificate(requests)
     check_seen(
         ctx,
         bool(requests) and not anonymous,
@@ -152,16 +137,14 @@ async def tls_under_an_event_exchange(ctx: VenCaseContext) -> None:
         ctx.check(len(seen) == 1, f"the VEN presented one client certificate throughout ({', '.join(seen)})")
     if not ctx.pull:
         answers = [exchange for exchange in sent if exchange.http == "response"]
-        unnamed = [
-            _named(exchange) for exchange in answers if exchange.tls and not exchange.tls.peer_fingerprint
-        ]
+        unnamed = without_certificate(answers)
         check_seen(
             ctx,
             bool(answers) and not unnamed,
             "the VEN's push endpoint presented an X.509 server certificate",
             ", ".join(unnamed) or "no push answer",
         )
-        refused, how = await _refuses_anonymous_client(address)
+        refused, how = await refuses_anonymous_client(address, ServiceName.EI_EVENT)
         check_seen(
             ctx,
             refused,
@@ -314,7 +297,7 @@ async def dequeue_by_poll(ctx: VenCaseContext) -> None:
         "the VEN answers the oadrCreateReport with oadrCreatedReport 200 echoing its requestID",
         report.ei_response.response_code,
     )
-    await _until(lambda: any(not poll.delivered for poll in harness.polls[first_poll:]), ctx.timeouts.message)
+    await until(lambda: any(not poll.delivered for poll in harness.polls[first_poll:]), ctx.timeouts.message)
     polls = harness.polls[first_poll:]
     delivered = [poll.delivered for poll in polls]
     empty = delivered.index(False) if False in delivered else len(delivered)
@@ -335,52 +318,3 @@ async def dequeue_by_poll(ctx: VenCaseContext) -> None:
         "the polls took the oadrDistributeEvent, then the oadrCreateReport",
         taken,
     )
-
-
-def _named(exchange: Exchange) -> str:
-    return f"{exchange.message or 'document'} ({exchange.service} {exchange.http})"
-
-
-async def _until(condition: Callable[[], bool], timeout: float) -> None:
-    """Wait (bounded) until ``condition()`` holds; the checks that follow say what was expected."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition() and loop.time() < deadline:
-        await asyncio.sleep(0.05)
-
-
-async def _refuses_anonymous_client(address: str) -> tuple[bool, str]:
-    """Whether the TLS endpoint at ``address`` refuses a client that presents no certificate
-    (TLS 1.2, the 2.0b suites, the server's certificate not checked: only its demand for ours
-    is tested); with how the attempt ended."""
-    parts = urlsplit(address)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
-    context.set_ciphers(OPENSSL_CIPHERS)
-    writer: asyncio.StreamWriter | None = None
-    try:
-        reader, opened = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context), 10
-        )
-        writer = opened
-        path = f"{parts.path.rstrip('/')}/OpenADR2/Simple/2.0b/EiEvent"
-        opened.write(
-            f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/xml\r\n"
-            "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
-        )
-        await opened.drain()
-        status = await asyncio.wait_for(reader.readline(), 10)
-    except (ssl.SSLError, ConnectionError, OSError) as exc:
-        return True, f"the handshake failed: {type(exc).__name__}"
-    except TimeoutError:
-        return False, "it neither answered nor closed the connection"
-    finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(ssl.SSLError, ConnectionError, OSError):
-                await writer.wait_closed()
-    if not status:
-        return True, "it closed the connection without answering"
-    return False, f"it answered {status.decode('latin-1').strip()!r}"

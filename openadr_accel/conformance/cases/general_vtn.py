@@ -16,8 +16,6 @@ eventIDs): it checks what the case needs, not the whole 2.0a schema.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,8 +33,8 @@ from ...model import (
     OadrResponse,
     Payload,
     ResponseCode,
+    ServiceName,
 )
-from ...security.tls import CIPHER_SUITES, OPENSSL_CIPHERS
 from ...vtn.policies import new_id
 from ...vtn.store import ReportRequestState
 from .. import build
@@ -46,20 +44,16 @@ from ..devices import EventSpec, ReportSpec
 from ..harness_ven import TELEMETRY_STATUS_ID
 from ..our_vtn import VtnView
 from ..transcript import Direction, Exchange, message_name
-from .registration_vtn import (
-    answer_to,
-    answered,
-    check_seen,
-    holds_registration,
-    sent_since,
-    shown,
-    still_served,
+from ._steps import check_seen
+from ._tls_steps import (
+    check_version_and_suite,
+    device_documents,
+    refuses_anonymous_client,
+    without_certificate,
 )
+from ._vtn_steps import answer_to, answered, holds_registration, sent_since, shown, still_served
 
 __all__: list[str] = []
-
-_IANA_NAME = {openssl: iana for iana, openssl in CIPHER_SUITES.items()}
-"""The 2.0b cipher suites, by their OpenSSL names."""
 
 OADR_20A = "http://openadr.org/oadr-2.0a/2012/07"
 """The namespace of the 2.0a schema."""
@@ -133,30 +127,14 @@ async def tls_under_an_event_exchange(ctx: VtnCaseContext) -> None:
         f"the VTN stored the VEN's answer to event {event_id} (the event exchange)",
         lambda view: view.responded(event_id),
     )
-    sent = [exchange for exchange in ctx.transcript.exchanges if exchange.direction is Direction.FROM_DEVICE]
-    plain = [_named(exchange) for exchange in sent if exchange.tls is None]
-    check_seen(ctx, not plain, "every document the VTN sent came over TLS", ", ".join(plain))
-    facts = [exchange.tls for exchange in sent if exchange.tls is not None]
-    versions = sorted({str(fact.version) for fact in facts})
-    check_seen(ctx, versions == ["TLSv1.2"], "the VTN's connections use TLS 1.2", ", ".join(versions))
-    ciphers = sorted({str(fact.cipher) for fact in facts})
-    odd = [cipher for cipher in ciphers if cipher not in _IANA_NAME]
-    check_seen(
-        ctx,
-        not odd,
-        "the VTN's connections use a 2.0b cipher suite ("
-        + ", ".join(_IANA_NAME.get(cipher, cipher) for cipher in ciphers)
-        + ")",
-        ", ".join(odd),
-    )
+    sent = device_documents(ctx)
+    facts = check_version_and_suite(ctx, sent, "VTN")
     presented = [("response", "its server certificate on its answers")]
     if not ctx.pull:
         presented.append(("request", "a client certificate on its pushes"))
     for http, what in presented:
         mine = [exchange for exchange in sent if exchange.http == http and exchange.tls is not None]
-        anonymous = [
-            _named(exchange) for exchange in mine if exchange.tls and not exchange.tls.peer_fingerprint
-        ]
+        anonymous = without_certificate(mine)
         check_seen(
             ctx,
             bool(mine) and not anonymous,
@@ -173,7 +151,7 @@ async def tls_under_an_event_exchange(ctx: VtnCaseContext) -> None:
         )
     else:
         ctx.check(len(seen) == 1, f"the VTN presented one certificate throughout ({', '.join(seen)})")
-    refused, how = await refuses_anonymous_client(harness.url)
+    refused, how = await refuses_anonymous_client(harness.url, ServiceName.OADR_POLL)
     check_seen(ctx, refused, f"the VTN refuses a TLS client that presents no certificate ({how})", how)
 
     async def bound(view: VtnView) -> bool:
@@ -395,50 +373,6 @@ async def serves_2a_and_2b(ctx: VtnCaseContext) -> None:
             f"the VTN stored the {whom} VEN's answer to its event {event_id}",
             lambda view, event_id=event_id: view.responded(event_id),  # type: ignore[misc]
         )
-
-
-# -- TLS -----------------------------------------------------------------------------------------------
-
-
-def _named(exchange: Exchange) -> str:
-    return f"{exchange.message or 'document'} ({exchange.service} {exchange.http})"
-
-
-async def refuses_anonymous_client(url: str) -> tuple[bool, str]:
-    """Whether the TLS endpoint at ``url`` (a VTN's base URL) refuses a client that presents no
-    certificate (TLS 1.2, the 2.0b suites, the server's certificate not checked: only its demand
-    for ours is tested), with how the attempt ended."""
-    parts = urlsplit(url)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
-    context.set_ciphers(OPENSSL_CIPHERS)
-    writer: asyncio.StreamWriter | None = None
-    try:
-        reader, opened = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context), 10
-        )
-        writer = opened
-        path = f"{parts.path.rstrip('/')}/OpenADR2/Simple/2.0b/OadrPoll"
-        opened.write(
-            f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/xml\r\n"
-            "Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
-        )
-        await opened.drain()
-        status = await asyncio.wait_for(reader.readline(), 10)
-    except (ssl.SSLError, ConnectionError, OSError) as exc:
-        return True, f"the handshake failed: {type(exc).__name__}"
-    except TimeoutError:
-        return False, "it neither answered nor closed the connection"
-    finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(ssl.SSLError, ConnectionError, OSError):
-                await writer.wait_closed()
-    if not status:
-        return True, "it closed the connection without answering"
-    return False, f"it answered {status.decode('latin-1').strip()!r}"
 
 
 # -- a 2.0a VEN, for G1_4020 -------------------------------------------------------------------------------

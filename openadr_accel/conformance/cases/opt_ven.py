@@ -31,7 +31,8 @@ from ..context import VenCaseContext
 from ..devices import OptRequest
 from ..harness_vtn import HarnessRegistration
 from ..transcript import message_name
-from ._ven_steps import act, answer_to, check_seen, polls_go_on
+from ._steps import check_seen
+from ._ven_steps import act, answer_to, polls_go_on
 
 __all__: list[str] = []
 

@@ -30,7 +30,8 @@ from .. import build
 from ..case import Role, case
 from ..context import VtnCaseContext
 from ..our_vtn import VtnView
-from .registration_vtn import answered, check_seen, code_of, schedule_opt, shown
+from ._steps import check_seen
+from ._vtn_steps import answered, code_of, schedule_opt, shown
 
 __all__: list[str] = []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ...errors import OpenADRError
 from ...model import (
     EiResponse,
     OadrCanceledPartyRegistration,
@@ -27,12 +28,12 @@ from ...vtn.policies import new_id
 from .. import build
 from ..case import CaseFailed, Role, case
 from ..context import VenCaseContext
-from ..harness_vtn import idle_poll_gaps
+from ..harness_vtn import HarnessRegistration, idle_poll_gaps
 from ..transcript import message_name
+from ._steps import check_seen
 from ._ven_steps import (
     act,
     answer_to,
-    check_seen,
     delivered_answer,
     ended_registration_unused,
     polls_go_on,
@@ -263,17 +264,9 @@ async def vtn_cancels_registration(ctx: VenCaseContext) -> None:
     and the registrationID; then it sends nothing under the ended registration for three poll
     intervals (no more polls: one already in flight is allowed), and considers itself
     unregistered."""
-    harness = ctx.harness
-    registration = await harness.registered(timeout=ctx.timeouts.action)
-    since = harness.mark()
-    cancel = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=registration.registration_id, ven_id=registration.ven_id
-    )
-    answer = await delivered_answer(ctx, cancel, OadrCanceledPartyRegistration, since=since)
-    _check_canceled(ctx, answer, cancel, ResponseCode.OK)
-    ctx.check(harness.registration is None, "the registration ended with the VEN's confirmation")
-    await ended_registration_unused(ctx, registration, since=harness.mark())
-    await ctx.observe("the VEN considers itself unregistered", lambda seen: seen.registration is None)
+    registration = await ctx.harness.registered(timeout=ctx.timeouts.action)
+    await _harness_cancels(ctx, registration, registration.registration_id, ResponseCode.OK)
+    await _registration_ended(ctx, registration)
 
 
 @case(
@@ -340,14 +333,7 @@ async def new_registration_while_registered(ctx: VenCaseContext) -> None:
     again (oadrRegisterReport) and (pull) goes on polling."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    since = harness.mark()
-    refused = await act(ctx.device.register_again(keep_registration_id=False))
-    create = await harness.wait_for(
-        OadrCreatePartyRegistration,
-        since=since,
-        timeout=ctx.timeouts.action,
-        what="an oadrCreatePartyRegistration",
-    )
+    refused, create = await _made_to_register_again(ctx, keep_registration_id=False)
     check_seen(
         ctx,
         create.registration_id is None,
@@ -403,14 +389,7 @@ async def renewal_while_registered(ctx: VenCaseContext) -> None:
     with 200. The VEN keeps that registrationID and (pull) goes on polling as the same venID."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    since = harness.mark()
-    refused = await act(ctx.device.register_again(keep_registration_id=True))
-    create = await harness.wait_for(
-        OadrCreatePartyRegistration,
-        since=since,
-        timeout=ctx.timeouts.action,
-        what="an oadrCreatePartyRegistration",
-    )
+    refused, create = await _made_to_register_again(ctx, keep_registration_id=True)
     check_seen(
         ctx,
         create.registration_id == registration.registration_id,
@@ -446,24 +425,12 @@ async def cancel_with_invalid_registration_id(ctx: VenCaseContext) -> None:
     (as N1_0040)."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    since = harness.mark()
-    wrong = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=f"TH-INVALID-{new_id()[:12]}", ven_id=registration.ven_id
-    )
-    answer = await delivered_answer(ctx, wrong, OadrCanceledPartyRegistration, since=since)
-    _check_canceled(ctx, answer, wrong, ResponseCode.INVALID_ID)
+    await _harness_cancels(ctx, registration, f"TH-INVALID-{new_id()[:12]}", ResponseCode.INVALID_ID)
     ctx.check(harness.registration == registration, "the registration stands after the refused cancellation")
     await polls_go_on(ctx, since=harness.mark(), ven_id=registration.ven_id)
     await _holds_registration(ctx, registration.registration_id, registration.ven_id)
-    since = harness.mark()
-    right = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=registration.registration_id, ven_id=registration.ven_id
-    )
-    answer = await delivered_answer(ctx, right, OadrCanceledPartyRegistration, since=since)
-    _check_canceled(ctx, answer, right, ResponseCode.OK)
-    ctx.check(harness.registration is None, "the registration ended with the VEN's confirmation")
-    await ended_registration_unused(ctx, registration, since=harness.mark())
-    await ctx.observe("the VEN considers itself unregistered", lambda seen: seen.registration is None)
+    await _harness_cancels(ctx, registration, registration.registration_id, ResponseCode.OK)
+    await _registration_ended(ctx, registration)
 
 
 @case(
@@ -483,12 +450,7 @@ async def payload_after_registration_ended(ctx: VenCaseContext) -> None:
     on_event call, not among its known events)."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    since = harness.mark()
-    cancel = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=registration.registration_id, ven_id=registration.ven_id
-    )
-    canceled = await delivered_answer(ctx, cancel, OadrCanceledPartyRegistration, since=since)
-    _check_canceled(ctx, canceled, cancel, ResponseCode.OK)
+    await _harness_cancels(ctx, registration, registration.registration_id, ResponseCode.OK)
     since = harness.mark()
     late = build.event(ven_id=registration.ven_id, start=ctx.now() + timedelta(minutes=2))
     event_id = late.ei_event.event_descriptor.event_id
@@ -526,6 +488,44 @@ async def payload_after_registration_ended(ctx: VenCaseContext) -> None:
         lambda seen: not seen.called("event", event_id) and event_id not in seen.events(),
         timeout=0,
     )
+
+
+async def _made_to_register_again(
+    ctx: VenCaseContext, *, keep_registration_id: bool
+) -> tuple[OpenADRError | None, OadrCreatePartyRegistration]:
+    """Make the registered VEN register again (renewing its registration, or as a new one); the
+    error it raised, if any (see :func:`~._ven_steps.act`), and its oadrCreatePartyRegistration."""
+    since = ctx.harness.mark()
+    refused = await act(ctx.device.register_again(keep_registration_id=keep_registration_id))
+    create = await ctx.harness.wait_for(
+        OadrCreatePartyRegistration,
+        since=since,
+        timeout=ctx.timeouts.action,
+        what="an oadrCreatePartyRegistration",
+    )
+    return refused, create
+
+
+async def _harness_cancels(
+    ctx: VenCaseContext, registration: HarnessRegistration, registration_id: str, code: ResponseCode
+) -> None:
+    """The harness sends oadrCancelPartyRegistration naming ``registration_id`` (queued for the
+    VEN's poll, or pushed); the VEN must answer oadrCanceledPartyRegistration ``code``."""
+    since = ctx.harness.mark()
+    cancel = OadrCancelPartyRegistration(
+        request_id=new_id(), registration_id=registration_id, ven_id=registration.ven_id
+    )
+    answer = await delivered_answer(ctx, cancel, OadrCanceledPartyRegistration, since=since)
+    _check_canceled(ctx, answer, cancel, code)
+
+
+async def _registration_ended(ctx: VenCaseContext, registration: HarnessRegistration) -> None:
+    """The VEN confirmed the harness's cancellation of ``registration``: it ended; from then on
+    the VEN does not use it (:func:`~._ven_steps.ended_registration_unused`) and considers
+    itself unregistered."""
+    ctx.check(ctx.harness.registration is None, "the registration ended with the VEN's confirmation")
+    await ended_registration_unused(ctx, registration, since=ctx.harness.mark())
+    await ctx.observe("the VEN considers itself unregistered", lambda seen: seen.registration is None)
 
 
 def _check_canceled(

@@ -17,35 +17,29 @@ the 2.0b profile and the annotations of its schema:
 - Every later message names the venID; a VTN answers 463 (not registered or authorized) or 452
   (invalid ID) to a VEN that is not registered, and does not process what it sent.
 
-The module also holds the steps the VTN cases of :mod:`.general_vtn` and :mod:`.opt_vtn` share
-(they import them from here).
+The steps these cases share with the other VTN cases are in :mod:`._vtn_steps`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ...model import (
     UNSOLICITED_REPORT_REQUEST_ID,
-    Available,
-    EiResponse,
     OadrCanceledPartyRegistration,
     OadrCancelPartyRegistration,
     OadrCreatedOpt,
     OadrCreatedPartyRegistration,
     OadrCreateOpt,
     OadrCreatePartyRegistration,
-    OadrPoll,
     OadrQueryRegistration,
     OadrRegisteredReport,
     OadrRegisterReport,
-    OadrRequestEvent,
     OadrRequestReregistration,
     OadrResponse,
-    OptReason,
     OptType,
     Payload,
     ProfileName,
@@ -54,228 +48,29 @@ from ...model import (
 )
 from ...vtn.policies import new_id
 from ..case import Role, case
-from ..context import CaseContext, VtnCaseContext
-from ..harness_ven import HarnessVenRegistration
+from ..context import VtnCaseContext
 from ..our_vtn import VtnView
-from ..transcript import Direction, message_name
+from ._steps import check_seen, until
+from ._vtn_steps import (
+    REFUSED_AS_UNREGISTERED,
+    answer_to,
+    answered,
+    observe_registration,
+    poll_seconds,
+    refused_as_unregistered,
+    schedule_opt,
+    sent_last,
+    sent_since,
+    shown,
+    still_served,
+)
 
 __all__: list[str] = []
 
 P = TypeVar("P", bound=Payload)
 
-REFUSED_AS_UNREGISTERED = (ResponseCode.NOT_REGISTERED_OR_AUTHORIZED, ResponseCode.INVALID_ID)
-"""The codes a VTN refuses a message of an unregistered VEN with: 463, or 452 for its venID."""
-
 PREALLOCATED_VEN_ID = "TH_VEN_PREALLOCATED"
 """The venID of N1_0025 (provision it on an external VTN before the case)."""
-
-
-# -- steps the VTN cases share ------------------------------------------------------------------------
-
-
-def check_seen(ctx: CaseContext[Any], holds: bool, what: str, seen: object) -> None:
-    """:meth:`~..context.CaseContext.check` ``what``; when it does not hold, the failure also
-    says what was seen instead."""
-    ctx.check(holds, what if holds else f"{what} (seen: {seen})")
-
-
-def code_of(answer: Payload | None) -> str | None:
-    """The responseCode of an answer's eiResponse (None: it has none, or there is no answer)."""
-    response = getattr(answer, "ei_response", None)
-    return str(response.response_code) if isinstance(response, EiResponse) else None
-
-
-def shown(answer: Payload | None) -> str:
-    """An answer in words for a failed check: its type and responseCode."""
-    if answer is None:
-        return "nothing readable"
-    code = code_of(answer)
-    return message_name(answer) + (f" {code}" if code is not None else "")
-
-
-def answered(
-    ctx: CaseContext[Any],
-    answer: Payload | None,
-    kind: type[P],
-    what: str,
-    *,
-    request_id: str | None = None,
-    codes: Sequence[str] = (ResponseCode.OK,),
-) -> P:
-    """Check that ``answer`` is a ``kind`` with one of ``codes`` (echoing ``request_id`` when
-    given), and return it; ``what`` names the request ("the oadrCreateOpt")."""
-    wanted = " or ".join(str(code) for code in codes)
-    check_seen(
-        ctx,
-        isinstance(answer, kind) and code_of(answer) in codes,
-        f"the VTN answers {what} with {message_name(kind)} {wanted}",
-        shown(answer),
-    )
-    assert isinstance(answer, kind)
-    if request_id is not None:
-        echoed = getattr(answer, "ei_response", None)
-        check_seen(
-            ctx,
-            isinstance(echoed, EiResponse) and echoed.request_id == request_id,
-            f"the VTN's {message_name(kind)} echoes the requestID of {what}",
-            echoed.request_id if isinstance(echoed, EiResponse) else None,
-        )
-    return answer
-
-
-def sent_last(ctx: CaseContext[Any], kind: type[P]) -> P | None:
-    """The last request of ``kind`` the harness sent the VTN."""
-    for exchange in reversed(ctx.transcript.exchanges):
-        if (
-            exchange.direction is Direction.TO_DEVICE
-            and exchange.http == "request"
-            and isinstance(exchange.payload, kind)
-        ):
-            return exchange.payload
-    return None
-
-
-def answer_to(ctx: CaseContext[Any], sent: Payload | None) -> Payload | None:
-    """The VTN's answer (its HTTP response) to a request the harness sent, from the transcript."""
-    exchanges = ctx.transcript.exchanges
-    for position, exchange in enumerate(exchanges):
-        if (
-            exchange.payload is sent
-            and exchange.direction is Direction.TO_DEVICE
-            and exchange.http == "request"
-        ):
-            for later in exchanges[position + 1 :]:
-                if (
-                    later.direction is Direction.FROM_DEVICE
-                    and later.http == "response"
-                    and later.service == exchange.service
-                ):
-                    return later.payload
-            return None
-    return None
-
-
-def probe_for(ctx: VtnCaseContext, ven_id: str) -> OadrPoll | OadrRequestEvent:
-    """A message naming ``ven_id`` that only a registered VEN gets a 200 for: an oadrPoll in
-    pull, an oadrRequestEvent in push (a push VEN does not poll)."""
-    if ctx.pull:
-        return OadrPoll(ven_id=ven_id)
-    return OadrRequestEvent(request_id=new_id(), ven_id=ven_id)
-
-
-async def still_served(ctx: VtnCaseContext, ven_id: str, why: str) -> None:
-    """Check that the VTN still serves the registered harness as ``ven_id``: in pull a poll
-    (what it brings is answered), in push an oadrRequestEvent, answered without an error."""
-    harness = ctx.harness
-    if ctx.pull:
-        got = await harness.poll()
-        check_seen(
-            ctx,
-            not isinstance(got, OadrResponse) or got.ei_response.response_code == ResponseCode.OK,
-            f"the VTN still serves the VEN's oadrPoll as {ven_id} {why}",
-            shown(got),
-        )
-        return
-    got = await harness.send(OadrRequestEvent(request_id=new_id(), ven_id=ven_id))
-    check_seen(
-        ctx,
-        code_of(got) == ResponseCode.OK,
-        f"the VTN still answers the VEN's oadrRequestEvent as {ven_id} with 200 {why}",
-        shown(got),
-    )
-
-
-async def refused_as_unregistered(ctx: VtnCaseContext, ven_id: str, why: str) -> None:
-    """Check that the VTN refuses a message naming ``ven_id`` (:func:`probe_for`) with 463 or
-    452; a VTN may take a moment to end a registration, so it is asked again (bounded by the
-    message timeout) while it still answers 200."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.timeouts.message
-    while True:
-        probe = probe_for(ctx, ven_id)
-        got = await ctx.harness.send(probe)
-        if code_of(got) != ResponseCode.OK or loop.time() >= deadline:
-            break
-        await asyncio.sleep(0.5)
-    codes = " or ".join(str(code) for code in REFUSED_AS_UNREGISTERED)
-    check_seen(
-        ctx,
-        code_of(got) in REFUSED_AS_UNREGISTERED,
-        f"the VTN refuses the {message_name(probe)} naming {ven_id} with {codes} {why}",
-        shown(got),
-    )
-
-
-async def holds_registration(view: VtnView, ven_id: str, registration_id: str | None) -> bool:
-    """Whether our VTN holds ``ven_id`` with ``registration_id`` (None: not registered)."""
-    ven = await view.ven(ven_id)
-    if registration_id is None:
-        return ven is None or not ven.registered
-    return ven is not None and ven.registration_id == registration_id
-
-
-async def observe_registration(ctx: VtnCaseContext, ven_id: str, registration_id: str | None) -> None:
-    """Observe that the VTN holds the VEN's registration (None: that it holds none)."""
-    what = (
-        f"the VTN holds VEN {ven_id} as registered with registrationID {registration_id}"
-        if registration_id is not None
-        else f"the VTN holds VEN {ven_id} as not registered"
-    )
-    await ctx.observe(what, lambda view: holds_registration(view, ven_id, registration_id))
-
-
-def schedule_opt(
-    ctx: CaseContext[Any],
-    ven_id: str,
-    periods: Sequence[tuple[timedelta, timedelta]],
-    *,
-    opt_id: str | None = None,
-    opt_type: OptType = OptType.OPT_IN,
-    reason: OptReason = OptReason.ECONOMIC,
-    **more: Any,
-) -> OadrCreateOpt:
-    """An oadrCreateOpt availability schedule: ``periods`` are (start from now, duration) pairs
-    of the run's clock (a zero duration is open-ended); ``more`` sets other fields (target,
-    market_context)."""
-    now = ctx.now().replace(microsecond=0)
-    return OadrCreateOpt(
-        opt_id=opt_id or f"TH-OPT-{new_id()[:10]}",
-        opt_type=opt_type,
-        opt_reason=reason,
-        ven_id=ven_id,
-        created_date_time=now,
-        request_id=new_id(),
-        availability=tuple(Available(dtstart=now + start, duration=duration) for start, duration in periods),
-        **more,
-    )
-
-
-async def until(condition: Callable[[], bool], timeout: float) -> bool:
-    """Wait (bounded by ``timeout`` seconds) until ``condition()`` holds; whether it did (the
-    checks that follow say what was expected)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() >= deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
-def sent_since(ctx: CaseContext[Any], kind: type[P], position: int) -> list[P]:
-    """The requests of ``kind`` the harness sent from the transcript position ``position`` on."""
-    return [
-        exchange.payload
-        for exchange in ctx.transcript.exchanges[position:]
-        if exchange.direction is Direction.TO_DEVICE
-        and exchange.http == "request"
-        and isinstance(exchange.payload, kind)
-    ]
-
-
-def _poll_seconds(registration: HarnessVenRegistration) -> float:
-    frequency = registration.poll_frequency
-    return frequency.total_seconds() if frequency is not None else 1.0
 
 
 # -- the cases ------------------------------------------------------------------------------------------
@@ -467,7 +262,7 @@ async def bootstrap(ctx: VtnCaseContext) -> None:
     if ctx.pull:
         confirmation = sent_last(ctx, OadrRegisteredReport)
         answered(ctx, answer_to(ctx, confirmation), OadrResponse, "the VEN's oadrRegisteredReport")
-        gap = _poll_seconds(registration)
+        gap = poll_seconds(registration)
         for number in (1, 2):
             await asyncio.sleep(gap)
             got = await harness.poll()
@@ -519,17 +314,11 @@ async def preallocated_ven_id(ctx: VtnCaseContext) -> None:
     under the pre-allocated venID."""
     harness = ctx.harness
     registration = await harness.register(ven_id=PREALLOCATED_VEN_ID)
-    request = sent_last(ctx, OadrCreatePartyRegistration)
-    ctx.check(
-        request is not None and request.ven_id == PREALLOCATED_VEN_ID and request.registration_id is None,
-        f"the harness registered from scratch naming the venID {PREALLOCATED_VEN_ID}",
-    )
-    answered(
+    _registration_answered(
         ctx,
-        answer_to(ctx, request),
-        OadrCreatedPartyRegistration,
+        lambda request: request.ven_id == PREALLOCATED_VEN_ID and request.registration_id is None,
+        f"the harness registered from scratch naming the venID {PREALLOCATED_VEN_ID}",
         f"the registration with the pre-allocated venID {PREALLOCATED_VEN_ID}",
-        request_id=request.request_id if request is not None else None,
     )
     check_seen(
         ctx,
@@ -555,15 +344,7 @@ async def ven_cancels_registration(ctx: VtnCaseContext) -> None:
     not registered."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    answer = await harness.cancel_registration()
-    cancel = sent_last(ctx, OadrCancelPartyRegistration)
-    answered(
-        ctx,
-        answer,
-        OadrCanceledPartyRegistration,
-        "the VEN's oadrCancelPartyRegistration",
-        request_id=cancel.request_id if cancel is not None else None,
-    )
+    answer = await _harness_cancels(ctx, "the VEN's oadrCancelPartyRegistration")
     check_seen(
         ctx,
         answer.registration_id == registration.registration_id,
@@ -705,17 +486,11 @@ async def new_registration_while_registered(ctx: VtnCaseContext) -> None:
     harness = ctx.harness
     old = await harness.registered(timeout=ctx.timeouts.action)
     await harness.register(ven_id=old.ven_id)
-    request = sent_last(ctx, OadrCreatePartyRegistration)
-    ctx.check(
-        request is not None and request.registration_id is None and request.ven_id == old.ven_id,
-        f"the harness registered anew as {old.ven_id} without a registrationID",
-    )
-    created = answered(
+    created = _registration_answered(
         ctx,
-        answer_to(ctx, request),
-        OadrCreatedPartyRegistration,
+        lambda request: request.registration_id is None and request.ven_id == old.ven_id,
+        f"the harness registered anew as {old.ven_id} without a registrationID",
         "the new registration while registered",
-        request_id=request.request_id if request is not None else None,
     )
     check_seen(
         ctx,
@@ -730,16 +505,11 @@ async def new_registration_while_registered(ctx: VtnCaseContext) -> None:
         created.ven_id,
     )
     new = await harness.registered(timeout=ctx.timeouts.action)
-    stale = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=old.registration_id, ven_id=old.ven_id
-    )
-    answered(
+    await _cancel_refused(
         ctx,
-        await harness.send(stale),
-        OadrCanceledPartyRegistration,
+        old.ven_id,
+        old.registration_id,
         f"an oadrCancelPartyRegistration naming the replaced registrationID {old.registration_id}",
-        request_id=stale.request_id,
-        codes=(ResponseCode.INVALID_ID,),
     )
     await observe_registration(ctx, new.ven_id, new.registration_id)
     await still_served(ctx, new.ven_id, "under the new registration")
@@ -759,17 +529,11 @@ async def renewal_while_registered(ctx: VtnCaseContext) -> None:
     harness = ctx.harness
     old = await harness.registered(timeout=ctx.timeouts.action)
     renewed = await harness.register(ven_id=old.ven_id, registration_id=old.registration_id)
-    request = sent_last(ctx, OadrCreatePartyRegistration)
-    ctx.check(
-        request is not None and request.registration_id == old.registration_id,
-        f"the harness renewed its registration with the existing registrationID {old.registration_id}",
-    )
-    created = answered(
+    created = _registration_answered(
         ctx,
-        answer_to(ctx, request),
-        OadrCreatedPartyRegistration,
+        lambda request: request.registration_id == old.registration_id,
+        f"the harness renewed its registration with the existing registrationID {old.registration_id}",
         "the renewal",
-        request_id=request.request_id if request is not None else None,
     )
     check_seen(
         ctx,
@@ -798,41 +562,26 @@ async def cancel_with_invalid_registration_id(ctx: VtnCaseContext) -> None:
     N1_0030: the former venID is refused with 463 or 452)."""
     harness = ctx.harness
     registration = await harness.registered(timeout=ctx.timeouts.action)
-    wrong = OadrCancelPartyRegistration(
-        request_id=new_id(), registration_id=f"TH-INVALID-{new_id()[:12]}", ven_id=registration.ven_id
-    )
-    answered(
+    invalid = f"TH-INVALID-{new_id()[:12]}"
+    await _cancel_refused(
         ctx,
-        await harness.send(wrong),
-        OadrCanceledPartyRegistration,
-        f"an oadrCancelPartyRegistration naming the invalid registrationID {wrong.registration_id}",
-        request_id=wrong.request_id,
-        codes=(ResponseCode.INVALID_ID,),
+        registration.ven_id,
+        invalid,
+        f"an oadrCancelPartyRegistration naming the invalid registrationID {invalid}",
     )
     swapped = registration.registration_id.swapcase()
     if swapped != registration.registration_id:
-        wrong = OadrCancelPartyRegistration(
-            request_id=new_id(), registration_id=swapped, ven_id=registration.ven_id
-        )
-        answered(
+        await _cancel_refused(
             ctx,
-            await harness.send(wrong),
-            OadrCanceledPartyRegistration,
+            registration.ven_id,
+            swapped,
             f"an oadrCancelPartyRegistration naming {swapped}, the VEN's registrationID with its case "
             "swapped (IDs are case-sensitive)",
-            request_id=wrong.request_id,
-            codes=(ResponseCode.INVALID_ID,),
         )
     await observe_registration(ctx, registration.ven_id, registration.registration_id)
     await still_served(ctx, registration.ven_id, "after the refused cancellation")
-    answer = await harness.cancel_registration()
-    right = sent_last(ctx, OadrCancelPartyRegistration)
-    answered(
-        ctx,
-        answer,
-        OadrCanceledPartyRegistration,
-        f"the oadrCancelPartyRegistration naming the VEN's registrationID {registration.registration_id}",
-        request_id=right.request_id if right is not None else None,
+    await _harness_cancels(
+        ctx, f"the oadrCancelPartyRegistration naming the VEN's registrationID {registration.registration_id}"
     )
     await refused_as_unregistered(ctx, registration.ven_id, "once its registration was cancelled")
     await observe_registration(ctx, registration.ven_id, None)
@@ -868,6 +617,52 @@ async def payload_from_unregistered_ven(ctx: VtnCaseContext) -> None:
         return not any(opt.opt_id in opt_ids for opt in view.journal.opts)
 
     await ctx.observe("the VTN stored none of the refused opts (nor told its application)", nothing_stored)
+
+
+def _registration_answered(
+    ctx: VtnCaseContext, sent: Callable[[OadrCreatePartyRegistration], bool], said: str, what: str
+) -> OadrCreatedPartyRegistration:
+    """Check that the harness's last oadrCreatePartyRegistration was the one the case means
+    (``sent`` holds of it; ``said`` says so), and that the VTN answered it with
+    oadrCreatedPartyRegistration 200 echoing its requestID (``what`` names it); that answer."""
+    request = sent_last(ctx, OadrCreatePartyRegistration)
+    ctx.check(request is not None and sent(request), said)
+    return answered(
+        ctx,
+        answer_to(ctx, request),
+        OadrCreatedPartyRegistration,
+        what,
+        request_id=request.request_id if request is not None else None,
+    )
+
+
+async def _harness_cancels(ctx: VtnCaseContext, what: str) -> OadrCanceledPartyRegistration:
+    """The harness cancels its registration (oadrCancelPartyRegistration): the VTN must answer
+    oadrCanceledPartyRegistration 200 echoing its requestID (``what`` names the request)."""
+    answer = await ctx.harness.cancel_registration()
+    cancel = sent_last(ctx, OadrCancelPartyRegistration)
+    return answered(
+        ctx,
+        answer,
+        OadrCanceledPartyRegistration,
+        what,
+        request_id=cancel.request_id if cancel is not None else None,
+    )
+
+
+async def _cancel_refused(ctx: VtnCaseContext, ven_id: str, registration_id: str, what: str) -> None:
+    """The harness sends oadrCancelPartyRegistration naming ``registration_id``, not its
+    registration's: the VTN must answer oadrCanceledPartyRegistration 452 echoing its requestID
+    (``what`` names the request)."""
+    cancel = OadrCancelPartyRegistration(request_id=new_id(), registration_id=registration_id, ven_id=ven_id)
+    answered(
+        ctx,
+        await ctx.harness.send(cancel),
+        OadrCanceledPartyRegistration,
+        what,
+        request_id=cancel.request_id,
+        codes=(ResponseCode.INVALID_ID,),
+    )
 
 
 async def _refused_opt(ctx: VtnCaseContext, ven_id: str, who: str) -> OadrCreateOpt:
