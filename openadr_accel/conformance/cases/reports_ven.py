@@ -68,6 +68,8 @@ from ...vtn.reports import report_request
 from ..case import Role, case
 from ..context import VenCaseContext
 from ..devices import ExternalVen, Operator
+from ..transcript import message_name
+from ._report_steps import arrival, check_outstanding, check_points, check_specifier_id, grace, show
 
 __all__ = ["ReportRequestingVen", "WantedReport"]
 
@@ -119,11 +121,6 @@ def _readings(report: OadrReport) -> list[_Reading]:
         for payload in interval.payloads:
             values[payload.r_id] = payload.payload
     return [_Reading(start, duration, values) for (start, duration), values in grouped.items()]
-
-
-def _show(duration: timedelta) -> str:
-    minutes = duration.total_seconds() / 60
-    return f"{minutes:g} min"
 
 
 def _data_name(offered: OadrReport) -> str | None:
@@ -302,10 +299,7 @@ class _Reports:
 
     def arrival(self, message: Payload) -> datetime:
         """When the harness received a message of the VEN's (the run's clock)."""
-        for exchange in reversed(self.ctx.transcript.exchanges):
-            if exchange.payload is message:
-                return exchange.at
-        return self.ctx.now()
+        return arrival(self.ctx, message)
 
     def updates_for(self, report_request_id: str, *, since: int | None = None) -> list[_Update]:
         """The VEN's reports for one request, in order of arrival."""
@@ -341,7 +335,7 @@ class _Reports:
 
     def grace(self) -> timedelta:
         """About a second of wall clock in protocol time: an update already on its way."""
-        return timedelta(seconds=self.ctx.clock.speed)
+        return grace(self.ctx)
 
     # -- checks
 
@@ -362,12 +356,9 @@ class _Reports:
         ctx = self.ctx
         rid = request.report_request_id
         specifier = request.report_specifier
-        wanted = {payload.r_id for payload in specifier.specifier_payloads}
         types = self.description_types(offered)
-        ctx.check(
-            all(update.report.report_specifier_id == specifier.report_specifier_id for update in updates),
-            f"the reports for request {rid} name its reportSpecifierID {specifier.report_specifier_id}",
-        )
+        reports = [update.report for update in updates]
+        check_specifier_id(ctx, request, reports)
         name = _data_name(offered)
         if name is not None:
             seen_names = {update.report.report_name for update in updates} - {None}
@@ -377,18 +368,7 @@ class _Reports:
             )
         readings = [reading for update in updates for reading in update.readings()]
         ctx.check(bool(readings), f"the reports for request {rid} carry readings")
-        seen_ids = {r_id for reading in readings for r_id in reading.values}
-        ctx.check(
-            seen_ids <= wanted,
-            f"the reports for request {rid} carry only the requested rIDs {sorted(wanted)}"
-            f" (seen {sorted(seen_ids)})",
-        )
-        missing = [index for index, update in enumerate(updates, 1) if not wanted <= _ids(update.readings())]
-        ctx.check(
-            not missing,
-            f"every report for request {rid} carries every requested rID {sorted(wanted)}"
-            + (f" (not reports {missing})" if missing else ""),
-        )
+        check_points(ctx, request, reports)
         wrong_kind = sorted(
             {
                 r_id
@@ -447,45 +427,57 @@ class _Reports:
         durations = sorted({reading.duration for reading in flat if reading.duration is not None})
         ctx.check(
             all(duration == granularity for duration in durations),
-            f"the readings for request {rid} last the granularity {_show(granularity)}"
-            f" (seen {', '.join(map(_show, durations))})",
+            f"the readings for request {rid} last the granularity {show(granularity)}"
+            f" (seen {', '.join(map(show, durations))})",
         )
         starts = [reading.start for reading in flat if reading.start is not None]
         gaps = [later - earlier for earlier, later in pairwise(starts)]
         ctx.check(
             all(gap >= granularity - _CLOCK_TOLERANCE for gap in gaps),
-            f"the readings for request {rid} follow each other in order, a granularity ({_show(granularity)})"
-            f" or more apart (gaps {', '.join(map(_show, gaps)) or 'none'})",
+            f"the readings for request {rid} follow each other in order, a granularity ({show(granularity)})"
+            f" or more apart (gaps {', '.join(map(show, gaps)) or 'none'})",
         )
         per_update = max(1, back // granularity)
         counts = [len(readings) for readings in by_update]
         ctx.check(
             all(count <= per_update + 1 for count in counts),
-            f"no update for request {rid} holds more than a reportBackDuration ({_show(back)}) of readings"
-            f" at {_show(granularity)} (readings per update: {counts})",
+            f"no update for request {rid} holds more than a reportBackDuration ({show(back)}) of readings"
+            f" at {show(granularity)} (readings per update: {counts})",
         )
         if per_update > 1 and not final:
             ctx.check(
                 any(count >= per_update for count in counts),
-                f"the VEN gathers a reportBackDuration ({_show(back)}) of readings ({per_update}) in one"
+                f"the VEN gathers a reportBackDuration ({show(back)}) of readings ({per_update}) in one"
                 f" update rather than sending each reading (readings per update: {counts})",
             )
 
     def check_outstanding(self) -> None:
         """Rule 304: every report of every oadrUpdateReport of the case names a reportRequestID
         the harness requested (and the VEN accepted)."""
-        strays = sorted(
-            {
-                report.report_request_id
-                for message in self.harness.inbox.of(OadrUpdateReport, since=self.begin)
-                for report in message.reports
-                if report.report_request_id not in self.requested
-            }
-        )
+        check_outstanding(self.ctx, self.harness.inbox, since=self.begin, requested=self.requested)
+
+    async def periodic(
+        self, *names: ReportName, report_back: timedelta = _MINUTE
+    ) -> tuple[OadrReport, OadrReportRequest, datetime]:
+        """Request the first report the VEN offers under one of ``names`` every minute, reported
+        back every ``report_back``; checked accepted and pending. The offered report, the request
+        and when the VEN's oadrCreatedReport came."""
+        offered = self.offered(*names)
+        request = self.request(offered, granularity=_MINUTE, report_back=report_back)
+        created, created_at = await self.create(request)
+        self.accepted(created, pending=[request])
+        return offered, request, created_at
+
+    async def stops_reporting(self, rid: str, canceled_at: datetime, what: str) -> None:
+        """After the VEN confirmed the cancellation of ``rid`` at ``canceled_at``: at most one
+        update already on its way (within about a second), none later (watched for three
+        reportBackDurations); ``what`` names the request in the check."""
+        await self.quiet(3 * _MINUTE)
+        after = [update for update in self.updates_for(rid) if update.at > canceled_at]
+        late = [update for update in after if update.at > canceled_at + self.grace()]
         self.ctx.check(
-            not strays,
-            "every oadrUpdateReport names an outstanding reportRequestID (rule 304)"
-            + (f"; not requested: {', '.join(strays)}" if strays else ""),
+            len(after) <= 1 and not late,
+            f"the VEN stops reporting {what} ({len(after)} updates after its oadrCanceledReport)",
         )
 
 
@@ -575,10 +567,7 @@ async def periodic(ctx: VenCaseContext) -> None:
     more apart, and no more than a reportBackDuration of readings each. The harness then cancels
     the request."""
     async with _reporting(ctx) as reports:
-        offered = reports.offered(*_TELEMETRY)
-        request = reports.request(offered, granularity=_MINUTE, report_back=_MINUTE)
-        created, _ = await reports.create(request)
-        reports.accepted(created, pending=[request])
+        offered, request, _ = await reports.periodic(*_TELEMETRY)
         updates = await reports.updates(request.report_request_id, 2, within=3 * _MINUTE)
         reports.verify(request, offered, updates)
 
@@ -609,7 +598,7 @@ async def delayed_periodic(ctx: VenCaseContext) -> None:
         ctx.check(
             first >= start - _CLOCK_TOLERANCE,
             "the VEN sends nothing before the reportInterval starts (its first update came"
-            f" {_show(first - start)} after the start)",
+            f" {show(first - start)} after the start)",
         )
         early = [
             reading.start
@@ -710,21 +699,11 @@ async def cancel(ctx: VenCaseContext) -> None:
     update already on its way (within about a second) comes for the request, none later (watched
     for three reportBackDurations)."""
     async with _reporting(ctx) as reports:
-        offered = reports.offered(*_TELEMETRY)
-        request = reports.request(offered, granularity=_MINUTE, report_back=_MINUTE)
-        created, _ = await reports.create(request)
-        reports.accepted(created, pending=[request])
+        offered, request, _ = await reports.periodic(*_TELEMETRY)
         rid = request.report_request_id
         reports.verify(request, offered, await reports.updates(rid, 1, within=2 * _MINUTE))
         _, canceled_at = await reports.cancel(rid, follow=False)
-        await reports.quiet(3 * _MINUTE)
-        after = [update for update in reports.updates_for(rid) if update.at > canceled_at]
-        late = [update for update in after if update.at > canceled_at + reports.grace()]
-        ctx.check(
-            len(after) <= 1 and not late,
-            f"the VEN stops reporting a cancelled request ({len(after)} updates after its"
-            " oadrCanceledReport)",
-        )
+        await reports.stops_reporting(rid, canceled_at, "a cancelled request")
 
 
 @case(
@@ -742,14 +721,11 @@ async def cancel_with_report_to_follow(ctx: VenCaseContext) -> None:
     granularity); nothing more follows (watched for two minutes)."""
     back = 10 * _MINUTE
     async with _reporting(ctx) as reports:
-        offered = reports.offered(*_TELEMETRY)
-        request = reports.request(offered, granularity=_MINUTE, report_back=back)
-        created, created_at = await reports.create(request)
-        reports.accepted(created, pending=[request])
+        offered, request, created_at = await reports.periodic(*_TELEMETRY, report_back=back)
         rid = request.report_request_id
         await ctx.sleep(timedelta(minutes=2.5))
         before = reports.updates_for(rid)
-        ctx.check(not before, f"no update comes before the reportBackDuration ({_show(back)}) has passed")
+        ctx.check(not before, f"no update comes before the reportBackDuration ({show(back)}) has passed")
         await reports.cancel(rid, follow=True)
         [final] = await reports.updates(rid, 1, within=_ZERO)
         ctx.check(
@@ -775,10 +751,7 @@ async def cancel_on_updated_report(ctx: VenCaseContext) -> None:
     request no longer pending, and stops reporting it (at most one update already on its way
     after its answer)."""
     async with _reporting(ctx) as reports:
-        offered = reports.offered(*_TELEMETRY)
-        request = reports.request(offered, granularity=_MINUTE, report_back=_MINUTE)
-        created, _ = await reports.create(request)
-        reports.accepted(created, pending=[request])
+        _, request, _ = await reports.periodic(*_TELEMETRY)
         rid = request.report_request_id
         await reports.updates(rid, 1, within=2 * _MINUTE)
         harness = ctx.harness
@@ -796,15 +769,7 @@ async def cancel_on_updated_report(ctx: VenCaseContext) -> None:
         ctx.check(harness.cancel_on_updated is None, "the cancellation rode on an oadrUpdatedReport")
         reports.open.discard(rid)
         reports.check_canceled(canceled, message)
-        canceled_at = reports.arrival(canceled)
-        await reports.quiet(3 * _MINUTE)
-        after = [update for update in reports.updates_for(rid) if update.at > canceled_at]
-        late = [update for update in after if update.at > canceled_at + reports.grace()]
-        ctx.check(
-            len(after) <= 1 and not late,
-            f"the VEN stops reporting the cancelled request ({len(after)} updates after its"
-            " oadrCanceledReport)",
-        )
+        await reports.stops_reporting(rid, reports.arrival(canceled), "the cancelled request")
 
 
 @case(
@@ -903,8 +868,7 @@ async def history_all(ctx: VenCaseContext) -> None:
         oldest = min((reading.start for reading in readings if reading.start is not None), default=asked_at)
         ctx.check(
             oldest <= asked_at - 2 * period,
-            f"the history reaches back at least two sampling periods ({_show(2 * period)})"
-            " before the request",
+            f"the history reaches back at least two sampling periods ({show(2 * period)}) before the request",
         )
         await reports.quiet()
         sent = len(reports.updates_for(request.report_request_id))
@@ -952,7 +916,7 @@ async def history_subset(ctx: VenCaseContext) -> None:
         first = min((reading.start for reading in readings if reading.start is not None), default=asked_at)
         ctx.check(
             first <= start + 2 * period,
-            f"the subset is served from the start of the window (its oldest sample {_show(first - start)}"
+            f"the subset is served from the start of the window (its oldest sample {show(first - start)}"
             " after it)",
         )
         expected = int(window / period) // 2
@@ -1078,10 +1042,7 @@ async def periodic_usage(ctx: VenCaseContext) -> None:
     reportBackDuration (a VEN sending every reading separately fails). The harness then cancels.
     Not applicable to a VEN that offers no TELEMETRY_USAGE report."""
     async with _reporting(ctx) as reports:
-        offered = reports.offered(_USAGE)
-        request = reports.request(offered, granularity=_MINUTE, report_back=2 * _MINUTE)
-        created, _ = await reports.create(request)
-        reports.accepted(created, pending=[request])
+        offered, request, _ = await reports.periodic(_USAGE, report_back=2 * _MINUTE)
         updates = await reports.updates(request.report_request_id, 2, within=5 * _MINUTE)
         reports.verify(request, offered, updates)
 
@@ -1262,7 +1223,7 @@ class WantedReport:
         timing = (
             "once (granularity and reportBackDuration PT0M)"
             if not self.granularity and not self.report_back_duration
-            else f"every {_show(self.granularity)}, reported back every {_show(self.report_back_duration)}"
+            else f"every {show(self.granularity)}, reported back every {show(self.report_back_duration)}"
         )
         return f"the VTN's report {self.report_specifier_id} ({points}), {timing}"
 
@@ -1482,8 +1443,8 @@ class _HarnessReporter:
                 specifier.granularity == item.granularity
                 and specifier.report_back_duration == item.report_back_duration,
                 f"the request for {item.report_specifier_id} asks for granularity"
-                f" {_show(item.granularity)} and reportBackDuration {_show(item.report_back_duration)}"
-                f" (it asks for {_show(specifier.granularity)} and {_show(specifier.report_back_duration)})",
+                f" {show(item.granularity)} and reportBackDuration {show(item.report_back_duration)}"
+                f" (it asks for {show(specifier.granularity)} and {show(specifier.report_back_duration)})",
             )
 
     def update(self, requests: Sequence[OadrReportRequest], *, readings: int = 1) -> OadrUpdateReport:
@@ -1594,6 +1555,38 @@ def _requests_for(requests: Sequence[OadrReportRequest], wanted: WantedReport) -
     return next(r for r in requests if r.report_specifier.report_specifier_id == wanted.report_specifier_id)
 
 
+_STATUS_ONCE = WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS)
+"""The VTN's TELEMETRY_STATUS, once."""
+_USAGE_EVERY_MINUTE = WantedReport(
+    report_specifier_id=_TH_USAGE, r_ids=_TH_USAGE_POINTS, granularity=_MINUTE, report_back_duration=_MINUTE
+)
+"""The VTN's TELEMETRY_USAGE, every minute."""
+
+
+async def _first_usage_update(ctx: VenCaseContext) -> tuple[_HarnessReporter, OadrReportRequest]:
+    """The VEN asked to request :data:`_USAGE_EVERY_MINUTE` (as R1_3070); its request, reported
+    once a minute later."""
+    reporter = await _swapped_start(ctx)
+    _, requests = await _requested(ctx, reporter, [_USAGE_EVERY_MINUTE])
+    request = _requests_for(requests, _USAGE_EVERY_MINUTE)
+    await ctx.sleep(_MINUTE)
+    await reporter.send(reporter.update([request]))
+    return reporter, request
+
+
+async def _acknowledged(ctx: VenCaseContext, message: Payload) -> None:
+    """Send the VEN ``message`` (an answer the harness owes it); it acknowledges it with
+    oadrResponse 200."""
+    name = message_name(message)
+    since = ctx.harness.mark()
+    await ctx.harness.deliver(message)
+    acknowledged = await ctx.harness.wait_for(
+        OadrResponse, since=since, what=f"an oadrResponse acknowledging the {name}"
+    )
+    code = acknowledged.ei_response.response_code
+    ctx.check(code == ResponseCode.OK, f"the VEN acknowledges the {name} with 200 (it answered {code})")
+
+
 @case(
     "R1_3070",
     role=Role.VEN,
@@ -1608,9 +1601,8 @@ async def swapped_one_shot(ctx: VenCaseContext) -> None:
     oadrUpdatedReport 200 echoing the requestID (and, observed, hands the data on). Not
     applicable to a VEN that cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS)
-    _, requests = await _requested(ctx, reporter, [wanted])
-    await reporter.send(reporter.update([_requests_for(requests, wanted)]))
+    _, requests = await _requested(ctx, reporter, [_STATUS_ONCE])
+    await reporter.send(reporter.update([_requests_for(requests, _STATUS_ONCE)]))
 
 
 @case(
@@ -1625,17 +1617,7 @@ async def swapped_periodic(ctx: VenCaseContext) -> None:
     reportBackDuration apart, each a reading at the granularity under the VEN's
     reportRequestID (rule 304); the VEN answers each with oadrUpdatedReport 200. Not applicable to
     a VEN that cannot be asked to request reports (ours)."""
-    reporter = await _swapped_start(ctx)
-    wanted = WantedReport(
-        report_specifier_id=_TH_USAGE,
-        r_ids=_TH_USAGE_POINTS,
-        granularity=_MINUTE,
-        report_back_duration=_MINUTE,
-    )
-    _, requests = await _requested(ctx, reporter, [wanted])
-    request = _requests_for(requests, wanted)
-    await ctx.sleep(_MINUTE)
-    await reporter.send(reporter.update([request]))
+    reporter, request = await _first_usage_update(ctx)
     await ctx.sleep(_MINUTE)
     await reporter.send(reporter.update([request]))
 
@@ -1653,15 +1635,7 @@ async def swapped_several(ctx: VenCaseContext) -> None:
     reports in one oadrUpdateReport, which the VEN answers 200. Not applicable to a VEN that
     cannot be asked to request reports (ours)."""
     reporter = await _swapped_start(ctx)
-    wanted = [
-        WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS),
-        WantedReport(
-            report_specifier_id=_TH_USAGE,
-            r_ids=_TH_USAGE_POINTS,
-            granularity=_MINUTE,
-            report_back_duration=_MINUTE,
-        ),
-    ]
+    wanted = [_STATUS_ONCE, _USAGE_EVERY_MINUTE]
     _, requests = await _requested(ctx, reporter, wanted)
     await ctx.sleep(_MINUTE)
     await reporter.send(reporter.update([_requests_for(requests, item) for item in wanted]))
@@ -1678,17 +1652,7 @@ async def swapped_cancel(ctx: VenCaseContext) -> None:
     (reportToFollow false): its oadrCancelReport names that reportRequestID and its venID, with
     reportToFollow false; the harness confirms with oadrCanceledReport 200. Not applicable to a
     VEN that cannot be asked to request reports (ours)."""
-    reporter = await _swapped_start(ctx)
-    wanted = WantedReport(
-        report_specifier_id=_TH_USAGE,
-        r_ids=_TH_USAGE_POINTS,
-        granularity=_MINUTE,
-        report_back_duration=_MINUTE,
-    )
-    _, requests = await _requested(ctx, reporter, [wanted])
-    request = _requests_for(requests, wanted)
-    await ctx.sleep(_MINUTE)
-    await reporter.send(reporter.update([request]))
+    _, request = await _first_usage_update(ctx)
     since = ctx.harness.mark()
     await _requester(ctx).cancel_report(request.report_request_id, report_to_follow=False)
     message = await ctx.harness.wait_for(OadrCancelReport, since=since, timeout=ctx.timeouts.action)
@@ -1715,17 +1679,7 @@ async def swapped_cancel_on_updated(ctx: VenCaseContext) -> None:
     request. The harness confirms with oadrCanceledReport, which the VEN acknowledges with
     oadrResponse 200. Not applicable to a VEN that cannot be asked to request reports (ours) or
     cannot cancel on oadrUpdatedReport."""
-    reporter = await _swapped_start(ctx)
-    wanted = WantedReport(
-        report_specifier_id=_TH_USAGE,
-        r_ids=_TH_USAGE_POINTS,
-        granularity=_MINUTE,
-        report_back_duration=_MINUTE,
-    )
-    _, requests = await _requested(ctx, reporter, [wanted])
-    request = _requests_for(requests, wanted)
-    await ctx.sleep(_MINUTE)
-    await reporter.send(reporter.update([request]))
+    reporter, request = await _first_usage_update(ctx)
     await _requester(ctx).cancel_report(
         request.report_request_id, report_to_follow=False, on_updated_report=True
     )
@@ -1740,15 +1694,7 @@ async def swapped_cancel_on_updated(ctx: VenCaseContext) -> None:
     )
     canceled = reporter.on_cancel(cancel)
     assert canceled is not None
-    since = ctx.harness.mark()
-    await ctx.harness.deliver(canceled)
-    acknowledged = await ctx.harness.wait_for(
-        OadrResponse, since=since, what="an oadrResponse acknowledging the oadrCanceledReport"
-    )
-    code = acknowledged.ei_response.response_code
-    ctx.check(
-        code == ResponseCode.OK, f"the VEN acknowledges the oadrCanceledReport with 200 (it answered {code})"
-    )
+    await _acknowledged(ctx, canceled)
 
 
 @case(
@@ -1766,22 +1712,12 @@ async def swapped_request_on_registered(ctx: VenCaseContext) -> None:
     be asked to request reports (ours) or cannot request on oadrRegisteredReport."""
     await ctx.harness.registered(timeout=ctx.timeouts.action)
     reporter = _HarnessReporter(ctx)
-    wanted = WantedReport(report_specifier_id=_TH_STATUS, r_ids=_TH_STATUS_POINTS)
-    await _requester(ctx).request_reports([wanted], on_registered_report=True)
+    await _requester(ctx).request_reports([_STATUS_ONCE], on_registered_report=True)
     since = ctx.harness.mark()
     await reporter.offer()
     [registered] = ctx.harness.inbox.of(OadrRegisteredReport, since=since)[:1]
     requests = list(registered.report_requests)
     ctx.check(bool(requests), "the VEN's oadrRegisteredReport carries report requests")
-    reporter.check_requests(None, requests, [wanted])
-    confirmation = reporter.confirm(requests, request_id=registered.ei_response.request_id)
-    since = ctx.harness.mark()
-    await ctx.harness.deliver(confirmation)
-    acknowledged = await ctx.harness.wait_for(
-        OadrResponse, since=since, what="an oadrResponse acknowledging the oadrCreatedReport"
-    )
-    code = acknowledged.ei_response.response_code
-    ctx.check(
-        code == ResponseCode.OK, f"the VEN acknowledges the oadrCreatedReport with 200 (it answered {code})"
-    )
-    await reporter.send(reporter.update([_requests_for(requests, wanted)]))
+    reporter.check_requests(None, requests, [_STATUS_ONCE])
+    await _acknowledged(ctx, reporter.confirm(requests, request_id=registered.ei_response.request_id))
+    await reporter.send(reporter.update([_requests_for(requests, _STATUS_ONCE)]))

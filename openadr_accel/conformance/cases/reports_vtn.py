@@ -97,6 +97,7 @@ from ..harness_ven import (
 )
 from ..our_vtn import OurVtn, VtnView
 from ..transcript import Direction, message_name
+from ._report_steps import arrival, check_outstanding, check_points, check_specifier_id, grace, show
 
 __all__ = ["VtnReportActions"]
 
@@ -129,10 +130,6 @@ def _status(current: str) -> OadrPayloadResourceStatus:
             capacity=LoadControlValues(current=Decimal(current), min=Decimal(0), max=Decimal(11))
         ),
     )
-
-
-def _show(duration: timedelta) -> str:
-    return f"{duration.total_seconds() / 60:g} min"
 
 
 def _code(response: EiResponse) -> str:
@@ -382,13 +379,13 @@ class _Requested:
         )
         ctx.check(
             specifier.granularity == spec.granularity,
-            f"request {rid} asks for granularity {_show(spec.granularity)}"
-            f" (it asks for {_show(specifier.granularity)})",
+            f"request {rid} asks for granularity {show(spec.granularity)}"
+            f" (it asks for {show(specifier.granularity)})",
         )
         ctx.check(
             specifier.report_back_duration == spec.report_back_duration,
-            f"request {rid} asks for reportBackDuration {_show(spec.report_back_duration)}"
-            f" (it asks for {_show(specifier.report_back_duration)})",
+            f"request {rid} asks for reportBackDuration {show(spec.report_back_duration)}"
+            f" (it asks for {show(specifier.report_back_duration)})",
         )
         interval = specifier.report_interval
         if spec.start is not None:
@@ -402,8 +399,8 @@ class _Requested:
             if spec.duration is not None:
                 ctx.check(
                     interval.duration == spec.duration,
-                    f"request {rid}'s reportInterval lasts {_show(spec.duration)}"
-                    f" (it lasts {_show(interval.duration)})",
+                    f"request {rid}'s reportInterval lasts {show(spec.duration)}"
+                    f" (it lasts {show(interval.duration)})",
                 )
         else:
             ctx.check(
@@ -1453,10 +1450,7 @@ class _Asking:
         )
 
     def arrival(self, message: Payload) -> datetime:
-        for exchange in reversed(self.ctx.transcript.exchanges):
-            if exchange.payload is message:
-                return exchange.at
-        return self.ctx.now()
+        return arrival(self.ctx, message)
 
     def updates_for(self, rid: str, *, since: int | None = None) -> list[_VtnUpdate]:
         """The VTN's reports for one request, in order of arrival."""
@@ -1505,7 +1499,7 @@ class _Asking:
 
     def grace(self) -> timedelta:
         """About a second of wall clock in protocol time: an update already on its way."""
-        return timedelta(seconds=self.ctx.clock.speed)
+        return grace(self.ctx)
 
     def verify(self, request: OadrReportRequest, offered: OadrReport, updates: Sequence[_VtnUpdate]) -> None:
         """What every report of the VTN's for ``request`` must be: the harness's venID (if
@@ -1514,39 +1508,14 @@ class _Asking:
         payloads of the kind each point offers (a resource status for x-resourceStatus)."""
         ctx = self.ctx
         rid = request.report_request_id
-        specifier = request.report_specifier
-        wanted = {payload.r_id for payload in specifier.specifier_payloads}
         ctx.check(bool(updates), f"the VTN reports request {rid}")
         ctx.check(
             all(update.message.ven_id in (None, self.ven_id) for update in updates),
             "the VTN's oadrUpdateReports name the VEN's venID",
         )
-        ctx.check(
-            all(update.report.report_specifier_id == specifier.report_specifier_id for update in updates),
-            f"the reports for request {rid} name its reportSpecifierID {specifier.report_specifier_id}",
-        )
-        seen = {
-            payload.r_id
-            for update in updates
-            for interval in update.report.intervals
-            for payload in interval.payloads
-        }
-        ctx.check(
-            seen <= wanted,
-            f"the reports for request {rid} carry only the requested rIDs {sorted(wanted)}"
-            f" (seen {sorted(seen)})",
-        )
-        missing = [
-            number
-            for number, update in enumerate(updates, 1)
-            if not wanted
-            <= {payload.r_id for interval in update.report.intervals for payload in interval.payloads}
-        ]
-        ctx.check(
-            not missing,
-            f"every report for request {rid} carries every requested rID {sorted(wanted)}"
-            + (f" (not reports {missing})" if missing else ""),
-        )
+        reports = [update.report for update in updates]
+        check_specifier_id(ctx, request, reports)
+        check_points(ctx, request, reports)
         starts = [
             interval.dtstart or update.report.dtstart
             for update in updates
@@ -1582,18 +1551,8 @@ class _Asking:
     def check_outstanding(self) -> None:
         """Rule 304: every report of every oadrUpdateReport of the VTN's in the case names a
         reportRequestID the harness requested and the VTN accepted."""
-        strays = sorted(
-            {
-                report.report_request_id
-                for message in self.harness.inbox.of(OadrUpdateReport, since=self.begin)
-                for report in message.reports
-                if report.report_request_id not in self.requested
-            }
-        )
-        self.ctx.check(
-            not strays,
-            "every oadrUpdateReport of the VTN's names an outstanding reportRequestID (rule 304)"
-            + (f"; not requested: {', '.join(strays)}" if strays else ""),
+        check_outstanding(
+            self.ctx, self.harness.inbox, since=self.begin, requested=self.requested, whose=" of the VTN's"
         )
 
     async def close(self) -> None:
@@ -1692,8 +1651,8 @@ async def swapped_periodic(ctx: VtnCaseContext) -> None:
         asking.verify(request, offered, updates)
         ctx.check(
             updates[1].at - updates[0].at >= period / 2,
-            f"the VTN reports at the reportBackDuration ({_show(period)}): its two updates are at least"
-            f" half of it apart ({_show(updates[1].at - updates[0].at)})",
+            f"the VTN reports at the reportBackDuration ({show(period)}): its two updates are at least"
+            f" half of it apart ({show(updates[1].at - updates[0].at)})",
         )
 
 
