@@ -2,7 +2,8 @@
 
 A case never drives the device directly: it asks the :class:`VenDevice` or :class:`VtnDevice`
 (make the VEN cancel its registration, make the VTN create this event). Our own VEN and VTN do it
-through their Python API (:mod:`openadr_accel.conformance.ours`); an external device is asked
+through their Python API (:mod:`~openadr_accel.conformance.our_ven`,
+:mod:`~openadr_accel.conformance.our_vtn`); an external device is asked
 through an :class:`Operator`, a person who makes the device do it (the certification harness
 works the same way), and the case then waits for the message that must follow.
 
@@ -90,8 +91,12 @@ class EventSpec:
         ven_id: the VEN (the harness) it is for; it targets that venID unless ``target`` says.
         signals: its signals (names, types, consecutive intervals).
         start: its dtstart.
-        priority, response_required, market_context, test_event, start_after, vtn_comment:
-            the event's descriptor and active period, as 2.0b names them.
+        priority: the event descriptor's priority.
+        response_required: the event's oadrResponseRequired.
+        market_context: the event descriptor's marketContext.
+        test_event: the event descriptor's testEvent.
+        start_after: the active period's startafter (the randomization window).
+        vtn_comment: the event descriptor's vtnComment.
         target: the eiTarget (default: the venID).
         baseline: an eiEventBaseline to send with it (from its start).
     """
@@ -142,8 +147,11 @@ class ReportSpec:
         ven_id: the VEN asked.
         report_specifier_id: the offered report.
         r_ids: the data points (default: all).
-        granularity, report_back_duration: both zero for a one-shot report.
-        start, duration: the report interval (a past start asks for history).
+        granularity: how often a reading is taken (zero, with ``report_back_duration``, for a
+            one-shot report).
+        report_back_duration: how often the report is sent (zero for a one-shot report).
+        start: the start of the report interval (a past start asks for history).
+        duration: the length of the report interval.
     """
 
     ven_id: str

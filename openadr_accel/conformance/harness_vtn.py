@@ -166,6 +166,7 @@ class HarnessVtn:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
+        """The base URL the harness serves (before ``/OpenADR2/Simple/2.0b/``), once started."""
 
     # -- running -----------------------------------------------------------------------------------
 

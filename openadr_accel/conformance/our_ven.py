@@ -73,6 +73,7 @@ class Journal:
     decisions: dict[str, OptType] = field(default_factory=dict)
     """What ``on_event`` answers per eventID (others: :attr:`default_decision`)."""
     default_decision: OptType = OptType.OPT_IN
+    """What ``on_event`` answers for an event not in :attr:`decisions`."""
 
     def add(self, name: str, event_id: str | None, detail: Any = None) -> None:
         self.calls.append(Call(name, event_id, detail, self.clock()))

@@ -71,7 +71,9 @@ class VtnJournal:
     """
 
     clock: Clock
+    """The clock the calls are timed with."""
     calls: list[HandlerCall] = field(default_factory=list)
+    """Every handler call, in order."""
     registered: list[VenRecord] = field(default_factory=list)
     registration_cancelled: list[VenRecord] = field(default_factory=list)
     event_responses: list[tuple[EventResponseRecord, bool]] = field(default_factory=list)
@@ -192,8 +194,11 @@ class OurVtn:
 
     def __init__(self, vtn: VTN, url: str, journal: VtnJournal) -> None:
         self.vtn = vtn
+        """The VTN under test."""
         self.url = url
+        """Its base URL (before ``/OpenADR2/Simple/2.0b/``)."""
         self.journal = journal
+        """Its handler calls."""
         self.events: list[OadrEvent] = []
         self.report_requests: list[ReportRequestRecord] = []
         self._view = VtnView(vtn, journal)

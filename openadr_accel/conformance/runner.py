@@ -83,7 +83,8 @@ class RunSettings:
         case_seconds: the most one case may take (wall clock) before it fails.
         jobs: how many cases may run at once (our devices; an external device: 1).
         security: the harness's TLS and signatures.
-        harness_host, harness_port: where a shared harness listens (external devices).
+        harness_host: the address a shared harness listens on (external devices).
+        harness_port: the port a shared harness listens on (external devices; 0: any free port).
         poll_frequency: the oadrRequestedOadrPollFreq the harness VTN asks for.
     """
 

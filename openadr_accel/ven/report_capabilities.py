@@ -78,8 +78,9 @@ class DataPoint:
         read: reads the current value. It may raise: the VEN logs it and leaves the point out of
             that round (see :class:`~openadr_accel.ven.reports.VenReports`).
         item_base: the unit (``PowerReal(...)``, ``EnergyReal(...)``, ...); None for a status.
-        min_period, max_period: the ``oadrSamplingRate`` offered; for a HISTORY_USAGE point,
-            ``min_period`` is also how often it is sampled into the history buffer.
+        min_period: the ``oadrSamplingRate``'s ``oadrMinPeriod`` offered; for a HISTORY_USAGE
+            point, also how often it is sampled into the history buffer.
+        max_period: the ``oadrSamplingRate``'s ``oadrMaxPeriod`` offered.
         on_change: advertised as ``onChange``; the VEN does not report on change by itself.
     """
 

@@ -138,7 +138,7 @@ class ActiveReportRequest:
     """An active report request as the VEN persists it (see :meth:`VenReports.snapshot`).
 
     Store ``request`` with the codec (as the oadrCreateReport that carries it alone:
-    :func:`openadr_accel.xml.stored.dump_report_request`) and the rest as :attr:`state`, a short
+    ``openadr_accel.xml.stored.dump_report_request``) and the rest as :attr:`state`, a short
     JSON text; :meth:`from_stored` puts the two back together.
 
     Attributes:

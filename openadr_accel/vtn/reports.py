@@ -59,8 +59,9 @@ def report_request(
         granularity: the sampling interval; zero with ``report_back_duration`` zero asks for one
             report only.
         report_back_duration: how often the VEN sends what it sampled.
-        start, duration: the report interval (``start`` alone is open-ended; for HISTORY
-            reports, the past span wanted).
+        start: the start of the report interval (without ``duration``, it is open-ended; for
+            HISTORY reports, the start of the past span wanted).
+        duration: the length of the report interval.
 
     Raises:
         LocalProtocolError: an rID the report does not offer, or no data points.

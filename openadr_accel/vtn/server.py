@@ -77,9 +77,13 @@ class VTN:
             config=config, store=store, clock=clock, handlers=handlers or VtnHandlers(), signer=signer
         )
         self.events = VtnEvents(self._context)
+        """Create, modify and cancel events; read the VENs' answers."""
         self.opts = VtnOpts(self._context)
+        """The VENs' opt schedules and per-event opts."""
         self.reports = VtnReports(self._context)
+        """The VENs' report capabilities; request and cancel reports; read the data delivered."""
         self.registrations = VtnRegistrations(self._context, registration, self.events, self.reports)
+        """List VENs, place them in groups, cancel or renew their registrations."""
         self.dispatcher = Dispatcher(
             self._context,
             registrations=self.registrations,

@@ -1210,7 +1210,9 @@ class WantedReport:
     Attributes:
         report_specifier_id: the VTN's offered report (from its oadrRegisterReport).
         r_ids: the data points (None: all the report offers).
-        granularity, report_back_duration: both zero for a one-shot report.
+        granularity: how often a reading is taken (zero, with ``report_back_duration``, for a
+            one-shot report).
+        report_back_duration: how often the report is sent (zero for a one-shot report).
     """
 
     report_specifier_id: str

@@ -74,7 +74,8 @@ class PostgresStore(SqlStore):
 
     Args:
         dsn: a libpq connection URI or keyword string (``postgresql://user@host:5432/db``).
-        min_size, max_size: the pool's size.
+        min_size: the least number of connections in the pool.
+        max_size: the most connections in the pool.
         schema: the PostgreSQL schema that holds the tables (created if missing), or None for the
             connection's ``search_path``.
     """
@@ -103,8 +104,8 @@ class PostgresStore(SqlStore):
 
     async def open(self) -> None:
         """Create the pool and the tables (and the schema) if they do not exist, and add the
-        columns of :data:`~._rows.ADDED_COLUMNS` to tables an older version created
-        (``ADD COLUMN IF NOT EXISTS``); does nothing if open.
+        columns a newer version added (``ADDED_COLUMNS`` in ``openadr_accel.vtn.store._rows``) to
+        tables an older version created (``ADD COLUMN IF NOT EXISTS``); does nothing if open.
 
         Raises:
             StoreUnavailableError: the server cannot be reached or refuses the connection.

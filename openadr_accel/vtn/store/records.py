@@ -31,8 +31,10 @@ class VenRecord:
         transport_address: where to push messages (push VENs only).
         http_pull_model: True for a VEN that polls, False for one the VTN pushes to.
         cancel_requested: the VTN asked to end the registration and waits for the VEN's answer.
-        group_ids, resource_ids, market_contexts: what the VEN belongs to, for event targeting;
-            an empty ``market_contexts`` means every market context.
+        group_ids: the groups the VEN belongs to, for event targeting.
+        resource_ids: the VEN's resources, for event targeting.
+        market_contexts: the market contexts the VEN takes part in, for event targeting; empty
+            means every market context.
     """
 
     ven_id: str

@@ -3,7 +3,7 @@
 The async methods run their statements at once, on the event loop's thread: an indexed SQLite
 statement takes microseconds, less than a hop to a worker thread would. A store method therefore
 never yields to the event loop, and a :meth:`SqliteStore.transaction` body that awaits only store
-methods (the rule of :mod:`.base`) runs without interruption.
+methods (the rule of :mod:`~openadr_accel.vtn.store.base`) runs without interruption.
 
 Durability and sharing:
 
