@@ -62,19 +62,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..clock import Clock, system_clock
 from ..errors import OpenADRError
 from ..model import EiEventSignal, OadrEvent, OptType
 from ..ven.handlers import SignalValue, VenHandlers
 from ..ven.report_capabilities import ReportCapability, telemetry_usage
+from ..ven.store import KnownEvent
 from .limits import ChargerSchedule, MeterSample, OcppVersion, ProfileOutcome
 from .policy import LimitPolicy
 from .schedules import charger_schedules, merge, site_schedule
-
-if TYPE_CHECKING:
-    from ..ven.node import VEN
 
 __all__ = [
     "ChargerControl",
@@ -86,6 +84,7 @@ __all__ = [
     "Observer",
     "OptedOut",
     "Stage",
+    "VenControl",
 ]
 
 logger = logging.getLogger("openadr_accel.evse")
@@ -109,6 +108,20 @@ class ChargerControl(Protocol):
 
     def site_meter(self) -> MeterSample:
         """The sum of the chargers' latest meter values."""
+        ...
+
+
+class VenControl(Protocol):
+    """What the bridge needs of a VEN (:class:`~openadr_accel.ven.node.VEN` has it)."""
+
+    def known_events(self) -> dict[str, KnownEvent]:
+        """The events the VEN knows, with its random start delay for each."""
+        ...
+
+    async def create_opt(
+        self, opt_type: OptType, *, event_id: str | None = None, modification_number: int | None = None
+    ) -> str:
+        """Opt in or out of an event (oadrCreateOpt)."""
         ...
 
 
@@ -247,12 +260,12 @@ class EvseBridge:
         self._running: dict[str, _Running] = {}
         self._applied: dict[str, ChargerSchedule] = {}
         self._lock = asyncio.Lock()
-        self._ven: VEN | None = None
+        self._ven: VenControl | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- wiring ----------------------------------------------------------------------------------
 
-    def attach(self, ven: VEN) -> None:
+    def attach(self, ven: VenControl) -> None:
         """Follow ``ven``'s randomized starts and let the bridge opt out after an answer (see the
         module docstring)."""
         self._ven = ven
