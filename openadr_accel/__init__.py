@@ -8,5 +8,6 @@ cannot express) and :mod:`openadr_accel.errors` (one exception tree rooted at
 """
 
 __version__ = "0.1.0"
+"""The version of openadr_accel (also ``openadr-accel --version``)."""
 
 __all__ = ["__version__"]

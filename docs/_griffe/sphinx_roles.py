@@ -13,6 +13,8 @@ before mkdocstrings parses the docstrings:
   ``mkdocs build --strict`` fails on it: that is the point.
 - A role naming a standard-library object links to the Python documentation; one naming another
   library's object (or a builtin) becomes code.
+- An entry naming several parameters or attributes at once (``min_size, max_size: the pool's
+  size.``) becomes one entry per name, each with the description.
 - ``text::`` and the indented block after it become ``text:`` and a fenced code block;
   ``.. code-block:: LANG`` becomes a fenced block of that language.
 - An entry of an ``Attributes:`` section (of a class or module docstring) becomes the docstring of
@@ -63,7 +65,7 @@ class SphinxRoles(griffe.Extension):
                     paths.add(f"{obj.path}.{name}")
         for obj in objects:
             if obj.docstring is not None:
-                text = _literal_blocks(obj.docstring.value)
+                text = _split_entries(_literal_blocks(obj.docstring.value))
                 obj.docstring.value = _ROLE.sub(partial(_role, obj=obj, paths=paths), text)
         for obj in objects:
             if obj.docstring is not None and (obj.is_class or obj.is_module):
@@ -215,6 +217,50 @@ def _external(path: str, text: str) -> str:
         page = page if page in sys.stdlib_module_names else module
         return f"[{text}](https://docs.python.org/3/library/{page}.html#{path})"
     return text
+
+
+_SECTION = re.compile(
+    r"^(?P<indent>[ \t]*)(Args|Arguments|Parameters|Params|Attributes|Keyword Args|Keyword Arguments"
+    r"|Other Parameters|Other Args):[ \t]*$"
+)
+_ENTRY = re.compile(r"^(?P<indent>[ \t]+)(?P<names>[A-Za-z_]\w*(?:,[ \t]*[A-Za-z_]\w*)+):(?P<rest>.*)$")
+
+
+def _split_entries(text: str) -> str:
+    """``a, b: text`` entries of Args/Attributes sections as one entry per name."""
+    lines = text.split("\n")
+    out: list[str] = []
+    section_indent: int | None = None
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        header = _SECTION.match(line)
+        if header is not None:
+            section_indent = len(header.group("indent"))
+            out.append(line)
+            continue
+        if section_indent is not None and line.strip() and len(line) - len(line.lstrip()) <= section_indent:
+            section_indent = None
+        entry = _ENTRY.match(line) if section_indent is not None else None
+        if entry is None:
+            out.append(line)
+            continue
+        indent = len(entry.group("indent"))
+        more: list[str] = []
+        while index < len(lines) and (
+            not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent
+        ):
+            if not lines[index].strip() and (
+                index + 1 >= len(lines) or len(lines[index + 1]) - len(lines[index + 1].lstrip()) <= indent
+            ):
+                break
+            more.append(lines[index])
+            index += 1
+        for name in (name.strip() for name in entry.group("names").split(",")):
+            out.append(f"{entry.group('indent')}{name}:{entry.group('rest')}")
+            out.extend(more)
+    return "\n".join(out)
 
 
 def _literal_blocks(text: str) -> str:

@@ -46,7 +46,9 @@ __all__ = [
 ]
 
 CA_BUNDLE = "ca-bundle.pem"
+"""The file name, in a test PKI's directory, of the bundle of both chains' CA certificates."""
 DEFAULT_HOSTS = ("localhost", "127.0.0.1")
+"""The host names (subjectAltName) a test PKI's certificates name unless told others."""
 _ROOT_DAYS, _INTERMEDIATE_DAYS, _LEAF_DAYS = 3650, 1825, 365
 _BACKDATE = timedelta(minutes=5)  # tolerate a little clock skew between the machines of a lab
 

@@ -12,7 +12,9 @@ from ..errors import ReplayError
 __all__ = ["DEFAULT_MAX_NONCES", "DEFAULT_REPLAY_WINDOW", "ReplayGuard"]
 
 DEFAULT_REPLAY_WINDOW = timedelta(minutes=5)
+"""How far a ReplayProtect timestamp may be from the clock, either way."""
 DEFAULT_MAX_NONCES = 100_000
+"""How many nonces a :class:`ReplayGuard` holds at once before it refuses signed messages."""
 
 
 class ReplayGuard:

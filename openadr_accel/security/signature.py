@@ -63,6 +63,7 @@ from .replay import ReplayGuard
 __all__ = ["SIGNED_OBJECT_ID", "Signer", "SignatureVerifier", "VerifiedSignature"]
 
 SIGNED_OBJECT_ID = "oadrSignedObject"
+"""The ``oadr:Id`` of the signed ``oadrSignedObject``, the first reference of every signature."""
 _SIGNATURE = f"{{{DS}}}Signature"
 _SIGNED_OBJECT = f"{{{OADR}}}oadrSignedObject"
 _ID = f"{{{OADR}}}Id"

@@ -36,6 +36,7 @@ CIPHER_SUITES = {
 """The two 2.0b cipher suites: IANA name to OpenSSL name."""
 
 OPENSSL_CIPHERS = ":".join(CIPHER_SUITES.values())
+"""The two suites as an OpenSSL cipher list (for ``SSLContext.set_ciphers``)."""
 
 
 def vtn_ssl_context(

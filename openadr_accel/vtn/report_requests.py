@@ -118,6 +118,8 @@ TRANSITIONS: dict[tuple[ReportRequestState, Trigger], ReportRequestState] = {
     (_CANCEL_REQUESTED, Trigger.REGISTRATION_ENDED): _CANCELLED,
     (_FINAL_UPDATE_DUE, Trigger.REGISTRATION_ENDED): _CANCELLED,
 }
+"""The table of the module docstring: (state, trigger) to the next state; a pair not in it is not
+allowed."""
 
 OPEN_STATES = (_REQUESTED, _CREATED, _CANCEL_REQUESTED, _FINAL_UPDATE_DUE)
 """States in which data may still arrive (the request is outstanding, rule 304)."""
