@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 __all__: list[str] = []
 
-_missing = [name for name in ("ocpp", "websockets") if importlib.util.find_spec(name) is None]
-if _missing:
+try:
+    import ocpp  # noqa: F401
+    import websockets  # noqa: F401
+except ImportError as exc:
     raise ImportError(
-        f"openadr_accel.evse needs {' and '.join(_missing)}, which come with the 'evse' extra: "
+        f"openadr_accel.evse needs the packages ocpp and websockets ({exc}): "
         "pip install 'openadr-accel[evse]'"
-    )
+    ) from exc

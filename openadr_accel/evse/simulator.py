@@ -113,6 +113,7 @@ class SimulatedCharger:
         self._reader: asyncio.Task[None] | None = None
         self._meter_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -152,12 +153,17 @@ class SimulatedCharger:
         except BaseException:
             await self.close()
             raise
+        self._stopping = False
         self._meter_task = asyncio.create_task(self._meter_loop(peer), name=f"meter {self.charger_id}")
 
     async def close(self) -> None:
         """Stop metering and close the connection (it may be started again)."""
         meter_task, self._meter_task = self._meter_task, None
         if meter_task is not None:
+            # Python 3.11's wait_for (inside the ocpp library's call) can swallow a cancellation
+            # that races with the answer: the loop also stops on this flag.
+            self._stopping = True
+            self._wake.set()
             meter_task.cancel()
             await asyncio.gather(meter_task, return_exceptions=True)
         websocket, self._websocket = self._websocket, None
@@ -343,11 +349,13 @@ class SimulatedCharger:
         await peer.meter_values(now, self._power_at(now), self._energy.quantize(_WIRE_ENERGY))
 
     async def _meter_loop(self, peer: _Peer) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._meter_interval):
                     await self._wake.wait()
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self._send_meter(peer)
             except ConnectionClosed:
