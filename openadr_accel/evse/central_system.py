@@ -421,7 +421,11 @@ class CentralSystem:
         if previous is not None:
             log.warning("charger %s connected again: closing its previous connection", charger_id)
             self._signal()
-            await previous.websocket.close(1000, "replaced by a new connection")
+            # in the background: an unresponsive old connection must not hold up the new one
+            self._spawn(
+                previous.websocket.close(1000, "replaced by a new connection"),
+                "closing a replaced connection",
+            )
         log.info("charger %s connected from %s (OCPP %s)", charger_id, websocket.remote_address, version)
         try:
             await peer.start()

@@ -210,6 +210,35 @@ async def test_the_charger_id_is_the_last_segment_of_the_path(central: CentralSy
             await charger.close()
 
 
+async def test_unknown_chargers_are_accepted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    async with (
+        asyncio.timeout(WAIT),
+        CentralSystem(known_chargers={"CP-1"}) as central,
+        simulated(central, "CP-1"),
+        simulated(central, "stranger"),
+    ):
+        assert set(central.chargers) == {"CP-1", "stranger"}
+        assert "unknown charger stranger" in caplog.text
+        assert "unknown charger CP-1" not in caplog.text
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_limit_can_be_sent_from_on_charger_connected(version: OcppVersion) -> None:
+    outcomes: list[ProfileOutcome] = []
+
+    async def on_connected(charger_id: str, speaks: OcppVersion) -> None:
+        outcomes.append(await central.set_limit(charger_id, three_periods()))
+
+    async with (
+        asyncio.timeout(WAIT),
+        CentralSystem(on_charger_connected=on_connected) as central,
+        simulated(central, "CP-1", version=version) as charger,
+    ):
+        await eventually(lambda: bool(outcomes), "the limit sent on connection")
+        assert outcomes == [ProfileOutcome(charger_id="CP-1", accepted=True, status="Accepted")]
+        assert charger.schedules == (three_periods(),)
+
+
 # -- limits --------------------------------------------------------------------------------------
 
 
