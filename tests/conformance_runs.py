@@ -6,18 +6,21 @@ events. The broken devices of each side are in ``conformance_ven_devices`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 
-from openadr_accel.conformance.case import CaseResult, Transport, Verdict
+from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
+from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport, Verdict
 from openadr_accel.conformance.context import Timeouts
-from openadr_accel.conformance.runner import RunSettings
+from openadr_accel.conformance.runner import Runner, RunSettings
 from openadr_accel.model import OadrDistributeEvent, OadrEvent
 from openadr_accel.security import KeyType
 
 __all__ = [
     "BOTH",
+    "Side",
     "FAST",
     "KEY_TYPES",
     "SUITE_OF",
@@ -70,3 +73,49 @@ def each_event(
 ) -> Callable[[OadrDistributeEvent], OadrDistributeEvent]:
     """A distribution change that changes every event in it."""
     return lambda message: replace(message, events=tuple(change(item) for item in message.events))
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """How the tests run cases against devices of one role: with ``runner`` (``VenRunner`` or
+    ``VtnRunner``), the ``broken_settings`` for a device of ``broken_factory`` (the case must fail,
+    often by waiting in vain) and :data:`FAST` for any other. ``conformance_ven_devices`` and
+    ``conformance_vtn_devices`` export its methods as ``selected``, ``settings_for``, ``run`` and
+    ``run_one``."""
+
+    role: Role
+    runner: Callable[[Any, RunSettings], Runner]
+    broken_factory: type
+    broken_settings: RunSettings
+
+    def selected(self, number: str, transport: Transport) -> Selected:
+        """The case ``number`` of this role, in ``transport``."""
+        return Selected(REGISTRY.get(number, self.role), transport)
+
+    def settings_for(self, factory: object) -> RunSettings:
+        """The broken settings for a broken device's factory, else :data:`FAST`."""
+        return self.broken_settings if isinstance(factory, self.broken_factory) else FAST
+
+    async def run(
+        self,
+        factory: Any,
+        numbers: Iterable[str],
+        transports: Iterable[Transport] = (Transport.PULL,),
+        settings: RunSettings | None = None,
+    ) -> list[CaseResult]:
+        """The cases ``numbers`` in each of ``transports`` against the device ``factory`` starts
+        (with ``settings``, default :meth:`settings_for` the factory), in that order."""
+        chosen = list(transports)
+        selection = [self.selected(number, transport) for number in numbers for transport in chosen]
+        return await self.runner(factory, settings or self.settings_for(factory)).run(selection)
+
+    async def run_one(
+        self,
+        factory: Any,
+        number: str,
+        transport: Transport = Transport.PULL,
+        settings: RunSettings | None = None,
+    ) -> CaseResult:
+        """The case ``number`` in ``transport`` against the device ``factory`` starts."""
+        [result] = await self.run(factory, [number], [transport], settings)
+        return result

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from conformance_runs import FAST
+from conformance_runs import Side
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport
+from openadr_accel.conformance.case import Role, Selected
 from openadr_accel.conformance.context import CompressedClock, Timeouts
 from openadr_accel.conformance.harness_vtn import HarnessVtn
 from openadr_accel.conformance.our_ven import OurVen, OurVenFactory
@@ -61,37 +61,6 @@ AnswerChange = Callable[[OadrCreatedEvent | None, OadrDistributeEvent, str], Oad
 """A change of the VEN's answer to a distribution: ``change(answer, distribution, ven_id)``."""
 
 
-def selected(number: str, transport: Transport) -> Selected:
-    """The VEN case ``number`` in ``transport``."""
-    return Selected(REGISTRY.get(number, Role.VEN), transport)
-
-
-def settings_for(factory: object) -> RunSettings:
-    """:data:`BROKEN` for a :class:`BrokenVenFactory`, else :data:`~conformance_runs.FAST`."""
-    return BROKEN if isinstance(factory, BrokenVenFactory) else FAST
-
-
-async def run(
-    factory: Any,
-    numbers: Iterable[str],
-    transports: Iterable[Transport] = (Transport.PULL,),
-    settings: RunSettings | None = None,
-) -> list[CaseResult]:
-    """The cases ``numbers`` in each of ``transports`` against the VEN ``factory`` starts (with
-    ``settings``, default :func:`settings_for` the factory), in that order."""
-    chosen = list(transports)
-    selection = [selected(number, transport) for number in numbers for transport in chosen]
-    return await VenRunner(factory, settings or settings_for(factory)).run(selection)
-
-
-async def run_one(
-    factory: Any, number: str, transport: Transport = Transport.PULL, settings: RunSettings | None = None
-) -> CaseResult:
-    """The case ``number`` in ``transport`` against the VEN ``factory`` starts."""
-    [result] = await run(factory, [number], [transport], settings)
-    return result
-
-
 def replace_method(target: object, name: str, make: Callable[[Any], Any]) -> None:
     """Replace ``target.name`` on that instance only by ``make(original)``."""
     setattr(target, name, make(getattr(target, name)))
@@ -114,6 +83,13 @@ class BrokenVenFactory:
         async with self._inner.attach(selected, harness, clock) as device:
             altered = self._breaks(device)
             yield device if altered is None else altered
+
+
+_SIDE = Side(Role.VEN, VenRunner, BrokenVenFactory, BROKEN)
+selected = _SIDE.selected
+settings_for = _SIDE.settings_for
+run = _SIDE.run
+run_one = _SIDE.run_one
 
 
 # -- ways to break how our VEN takes a distribution -------------------------------------------------

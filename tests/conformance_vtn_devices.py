@@ -19,11 +19,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from conformance_runs import FAST
+from conformance_runs import FAST, Side
 
 from openadr_accel import xml
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
-from openadr_accel.conformance.case import REGISTRY, CaseResult, Role, Selected, Transport
+from openadr_accel.conformance.case import CaseResult, Role, Selected, Transport
 from openadr_accel.conformance.context import CompressedClock, Timeouts
 from openadr_accel.conformance.devices import EventSpec
 from openadr_accel.conformance.our_vtn import OurVtn, OurVtnFactory
@@ -85,37 +85,6 @@ Alter = Callable[[OadrEvent], OadrEvent]
 """An alteration of an event."""
 
 
-def selected(number: str, transport: Transport) -> Selected:
-    """The VTN case ``number`` in ``transport``."""
-    return Selected(REGISTRY.get(number, Role.VTN), transport)
-
-
-def settings_for(factory: object) -> RunSettings:
-    """:data:`BROKEN` for a :class:`BrokenVtnFactory`, else :data:`~conformance_runs.FAST`."""
-    return BROKEN if isinstance(factory, BrokenVtnFactory) else FAST
-
-
-async def run(
-    factory: Any,
-    numbers: Iterable[str],
-    transports: Iterable[Transport] = (Transport.PULL,),
-    settings: RunSettings | None = None,
-) -> list[CaseResult]:
-    """The cases ``numbers`` in each of ``transports`` against the VTN ``factory`` starts (with
-    ``settings``, default :func:`settings_for` the factory), in that order."""
-    chosen = list(transports)
-    selection = [selected(number, transport) for number in numbers for transport in chosen]
-    return await VtnRunner(factory, settings or settings_for(factory)).run(selection)
-
-
-async def run_one(
-    factory: Any, number: str, transport: Transport = Transport.PULL, settings: RunSettings | None = None
-) -> CaseResult:
-    """The case ``number`` in ``transport`` against the VTN ``factory`` starts."""
-    [result] = await run(factory, [number], [transport], settings)
-    return result
-
-
 async def run_broken(
     breaks: Breaks, numbers: Iterable[str], transports: Iterable[Transport] = (Transport.PULL,)
 ) -> list[CaseResult]:
@@ -140,6 +109,13 @@ class BrokenVtnFactory:
         async with self._inner.attach(selected, clock) as device:
             altered = self._breaks(device)
             yield device if altered is None else altered
+
+
+_SIDE = Side(Role.VTN, VtnRunner, BrokenVtnFactory, BROKEN)
+selected = _SIDE.selected
+settings_for = _SIDE.settings_for
+run = _SIDE.run
+run_one = _SIDE.run_one
 
 
 def secure(

@@ -19,15 +19,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 
 from .case import CaseFailed, NotApplicable, Selected, Transport
 from .transcript import Transcript
 
 if TYPE_CHECKING:
-    from .devices import VenDevice, VtnDevice
-    from .harness_ven import HarnessVen
-    from .harness_vtn import HarnessVtn
+    from .devices import VenDevice, VtnDevice  # noqa: F401 (named in strings)
+    from .harness_ven import HarnessVen  # noqa: F401 (named in a string)
+    from .harness_vtn import HarnessVtn  # noqa: F401 (named in a string)
     from .our_ven import VenView  # noqa: F401 (named in a string: CaseContext["VenView"])
     from .our_vtn import VtnView  # noqa: F401 (named in a string)
 
@@ -174,41 +174,40 @@ class CaseContext(Generic[View]):
             await asyncio.sleep(0.02)
 
 
-class VenCaseContext(CaseContext["VenView"]):
+class _Observable(Protocol):
+    """A device whose state cases may read (our own), or not (an external one: None)."""
+
+    def observer(self) -> Callable[[], Any] | None: ...
+
+
+Harness = TypeVar("Harness")
+Device = TypeVar("Device", bound=_Observable)
+
+
+class _RoleCaseContext(CaseContext[View], Generic[View, Harness, Device]):
+    """A case of one role: :attr:`harness` is the party the device talks to, :attr:`device` the
+    device under test (its observer reads its state for :meth:`~CaseContext.observe`)."""
+
+    def __init__(
+        self,
+        selected: Selected,
+        *,
+        harness: Harness,
+        device: Device,
+        clock: CompressedClock,
+        transcript: Transcript,
+        timeouts: Timeouts,
+    ) -> None:
+        super().__init__(
+            selected, clock=clock, transcript=transcript, observe_with=device.observer(), timeouts=timeouts
+        )
+        self.harness = harness
+        self.device = device
+
+
+class VenCaseContext(_RoleCaseContext["VenView", "HarnessVtn", "VenDevice"]):
     """A case whose device is a VEN: :attr:`harness` is the VTN the device talks to."""
 
-    def __init__(
-        self,
-        selected: Selected,
-        *,
-        harness: HarnessVtn,
-        device: VenDevice,
-        clock: CompressedClock,
-        transcript: Transcript,
-        timeouts: Timeouts,
-    ) -> None:
-        super().__init__(
-            selected, clock=clock, transcript=transcript, observe_with=device.observer(), timeouts=timeouts
-        )
-        self.harness = harness
-        self.device = device
 
-
-class VtnCaseContext(CaseContext["VtnView"]):
+class VtnCaseContext(_RoleCaseContext["VtnView", "HarnessVen", "VtnDevice"]):
     """A case whose device is a VTN: :attr:`harness` is the VEN that talks to it."""
-
-    def __init__(
-        self,
-        selected: Selected,
-        *,
-        harness: HarnessVen,
-        device: VtnDevice,
-        clock: CompressedClock,
-        transcript: Transcript,
-        timeouts: Timeouts,
-    ) -> None:
-        super().__init__(
-            selected, clock=clock, transcript=transcript, observe_with=device.observer(), timeouts=timeouts
-        )
-        self.harness = harness
-        self.device = device

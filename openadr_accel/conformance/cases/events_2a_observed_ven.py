@@ -342,6 +342,19 @@ def _is_error(code: str) -> bool:
     return str(code).startswith("4")
 
 
+async def _taken_up(
+    ctx: VenCaseContext, what: str, *events: OadrEvent, opted: Sequence[OadrEvent] | None = None
+) -> tuple[_Sent, OadrCreatedEvent]:
+    """Distribute ``events`` (:func:`_distribute`) and check the VEN's answer (``what`` names the
+    distribution): it answers the whole distribution (:func:`_check_whole`) and opts in to
+    ``opted`` (default: every one of ``events``). The distribution sent and the answer."""
+    sent = await _distribute(ctx, *events)
+    created = await _answer(ctx, sent, what)
+    _check_whole(ctx, created, what)
+    _check_opted_in(ctx, created, sent, *(events if opted is None else opted))
+    return sent, created
+
+
 def _check_whole(ctx: VenCaseContext, created: OadrCreatedEvent, what: str) -> None:
     """The answer names the VEN and does not refuse the distribution as a whole."""
     ctx.check(
@@ -571,10 +584,7 @@ async def simple_event(ctx: VenCaseContext) -> None:
     nothing more with it."""
     await _registered(ctx)
     item = _new(ctx, ctx.now() + LEAD, _levels(1, 2, 3))
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the simple event")
-    _check_whole(ctx, created, "the simple event")
-    _check_opted_in(ctx, created, sent, item)
+    sent, _ = await _taken_up(ctx, "the simple event", item)
     await _see(
         ctx,
         f"the VEN holds {_label(item)} as pending before its start {_hm(_start(item))}",
@@ -603,16 +613,10 @@ async def modify_pending(ctx: VenCaseContext) -> None:
     start at the new dtstart with level 3, level 2 two minutes later, the end at the new end."""
     await _registered(ctx)
     first = _new(ctx, ctx.now() + timedelta(minutes=5), _levels(1, 1))
-    sent = await _distribute(ctx, first)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, first)
+    await _taken_up(ctx, "the event", first)
     later = _revised(ctx, first, _levels(3, 2), start=_start(first) + timedelta(minutes=3))
     ctx.check(ctx.now() < _start(first), f"{_label(first)} is still pending when it is modified")
-    sent = await _distribute(ctx, later)
-    created = await _answer(ctx, sent, "the modified event")
-    _check_whole(ctx, created, "the modified event")
-    _check_opted_in(ctx, created, sent, later)
+    await _taken_up(ctx, "the modified event", later)
     await _holds(ctx, f"the VEN holds the modified {_label(later)}", _holds_version(later))
     await _runs(ctx, later, verb="starts the modified (not at the first dtstart)")
 
@@ -627,10 +631,7 @@ async def modify_active(ctx: VenCaseContext) -> None:
     level 2 at minute 5, the end at minute 9 (not 7)."""
     await _registered(ctx)
     first = _new(ctx, ctx.now() + LEAD, _steps((3, 1), (2, 1), (2, 1)))
-    sent = await _distribute(ctx, first)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, first)
+    await _taken_up(ctx, "the event", first)
     await _see_at(ctx, "starts", "started", first, _start(first), values=_first_values(first))
     await _sleep_until(ctx, _start(first) + timedelta(seconds=20))
     later = _revised(ctx, first, _steps((3, 1), (2, 3), (4, 2)))
@@ -638,10 +639,7 @@ async def modify_active(ctx: VenCaseContext) -> None:
         later.ei_event.event_descriptor.event_status == EventStatus.ACTIVE,
         f"{_label(first)} is active when it is modified",
     )
-    sent = await _distribute(ctx, later)
-    created = await _answer(ctx, sent, "the modification of the active event")
-    _check_whole(ctx, created, "the modification of the active event")
-    _check_opted_in(ctx, created, sent, later)
+    await _taken_up(ctx, "the modification of the active event", later)
     await _intervals(ctx, later)
     await _see_at(ctx, "ends the modified", "ended", later, _end(later))
     await ctx.observe(
@@ -660,10 +658,7 @@ async def cancel_active(ctx: VenCaseContext) -> None:
     end it at its original end."""
     await _registered(ctx)
     item = _new(ctx, ctx.now() + LEAD, _levels(1, 2, 3))
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, item)
+    await _taken_up(ctx, "the event", item)
     await _see_at(ctx, "starts", "started", item, _start(item), values=_first_values(item))
     await _sleep_until(ctx, _start(item) + timedelta(seconds=20))
     cancellation = _cancelled(item)
@@ -733,10 +728,7 @@ async def randomized_start(ctx: VenCaseContext) -> None:
     await _registered(ctx)
     window = timedelta(minutes=4)
     item = _new(ctx, ctx.now() + LEAD, _levels(2, 1), start_after=window)
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the randomized event")
-    _check_whole(ctx, created, "the randomized event")
-    _check_opted_in(ctx, created, sent, item)
+    await _taken_up(ctx, "the randomized event", item)
     start = _start(item)
     began = await _see(
         ctx,
@@ -774,10 +766,7 @@ async def randomized_modified(ctx: VenCaseContext) -> None:
     await _registered(ctx)
     window = timedelta(minutes=3)
     first = _new(ctx, ctx.now() + timedelta(minutes=6), _levels(1, 1), start_after=window)
-    sent = await _distribute(ctx, first)
-    created = await _answer(ctx, sent, "the randomized event")
-    _check_whole(ctx, created, "the randomized event")
-    _check_opted_in(ctx, created, sent, first)
+    await _taken_up(ctx, "the randomized event", first)
     drawn: list[timedelta] = []
 
     def drew(view: VenView) -> bool:
@@ -846,10 +835,7 @@ async def _randomized_active(ctx: VenCaseContext, window: timedelta) -> tuple[Oa
     startafter ``window``), check it is opted in and observe its randomized start; returns once
     it is active."""
     item = _new(ctx, ctx.now() + LEAD, _levels(1, 2, 3), start_after=window)
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the randomized event")
-    _check_whole(ctx, created, "the randomized event")
-    _check_opted_in(ctx, created, sent, item)
+    await _taken_up(ctx, "the randomized event", item)
     start = _start(item)
     began = await _see(
         ctx,
@@ -930,10 +916,7 @@ async def randomized_implicit_cancel(ctx: VenCaseContext) -> None:
     window = timedelta(minutes=2)
     item, _ = await _randomized_active(ctx, window)
     other = _new(ctx, ctx.now() + timedelta(minutes=20), _levels(1))
-    sent = await _distribute(ctx, other)
-    created = await _answer(ctx, sent, "the distribution without the randomized event")
-    _check_whole(ctx, created, "the distribution without the randomized event")
-    _check_opted_in(ctx, created, sent, other)
+    sent, created = await _taken_up(ctx, "the distribution without the randomized event", other)
     ctx.check(
         not _responses(created, item),
         f"the VEN sends no eventResponse about {_label(item)}, which the distribution no longer carries",
@@ -963,10 +946,7 @@ async def multiple_events(ctx: VenCaseContext) -> None:
     first = _new(ctx, t0, _levels(1, 1, 1), priority=2)
     urgent = _new(ctx, t0 + two, _levels(3), priority=1, market_context=SECOND_MARKET_CONTEXT)
     after = _new(ctx, t0 + 3 * two, _levels(2), priority=2)
-    sent = await _distribute(ctx, first, urgent, after)
-    created = await _answer(ctx, sent, "the three events")
-    _check_whole(ctx, created, "the three events")
-    _check_opted_in(ctx, created, sent, first, urgent, after)
+    await _taken_up(ctx, "the three events", first, urgent, after)
     await _see_at(ctx, "starts", "started", first, t0, values=(Decimal(1),))
     await _see_at(
         ctx, "starts the overlapping, higher-priority", "started", urgent, t0 + two, values=(Decimal(3),)
@@ -1013,10 +993,7 @@ async def asynchronous_opt_out(ctx: VenCaseContext) -> None:
     await _registered(ctx)
     harness = ctx.harness
     item = _new(ctx, ctx.now() + timedelta(minutes=4), _levels(1, 1))
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, item)
+    await _taken_up(ctx, "the event", item)
     mark = harness.mark()
     await ctx.device.create_opt(
         OptRequest(opt_type=OptType.OPT_OUT, event_id=_id(item), modification_number=0)
@@ -1065,10 +1042,7 @@ async def multiple_market_contexts(ctx: VenCaseContext) -> None:
     t0 = ctx.now() + LEAD
     first = _new(ctx, t0, _levels(1))
     second = _new(ctx, t0 + timedelta(minutes=3), _levels(2), market_context=SECOND_MARKET_CONTEXT)
-    sent = await _distribute(ctx, first, second)
-    created = await _answer(ctx, sent, "the events of two market contexts")
-    _check_whole(ctx, created, "the events of two market contexts")
-    _check_opted_in(ctx, created, sent, first, second)
+    await _taken_up(ctx, "the events of two market contexts", first, second)
     await _runs(ctx, first, verb="starts (market context 1)")
     await _runs(ctx, second, verb="starts (market context 2)")
 
@@ -1076,10 +1050,7 @@ async def multiple_market_contexts(ctx: VenCaseContext) -> None:
 async def _refused_beside_valid(ctx: VenCaseContext, odd: OadrEvent, valid: OadrEvent, why: str) -> None:
     """Distribute ``valid`` and ``odd``; the VEN must answer ``valid`` 200 optIn and ``odd`` with a
     4xx, take up ``valid`` and never ``odd``."""
-    sent = await _distribute(ctx, valid, odd)
-    created = await _answer(ctx, sent, f"a valid event and an event {why}")
-    _check_whole(ctx, created, f"a valid event and an event {why}")
-    _check_opted_in(ctx, created, sent, valid)
+    sent, created = await _taken_up(ctx, f"a valid event and an event {why}", valid, odd, opted=[valid])
     _check_refused(ctx, created, sent, odd, why)
     await _see(
         ctx,
@@ -1157,10 +1128,7 @@ async def application_error_code(ctx: VenCaseContext) -> None:
             position = harness.mark()
         ctx.check(True, "the VEN keeps polling after the error answer")
     later = _revised(ctx, item, _levels(2, 2))
-    sent = await _distribute(ctx, later)
-    created = await _answer(ctx, sent, "the modified event")
-    _check_whole(ctx, created, "the modified event")
-    _check_opted_in(ctx, created, sent, later)
+    await _taken_up(ctx, "the modified event", later)
     registering = [
         message
         for message in harness.inbox.messages[mark:]
@@ -1202,10 +1170,9 @@ async def current_and_expired(ctx: VenCaseContext) -> None:
         "the expired event is completed",
     )
     current = _new(ctx, now + LEAD, _levels(2, 2))
-    sent = await _distribute(ctx, expired, current)
-    created = await _answer(ctx, sent, "the current and the expired event")
-    _check_whole(ctx, created, "the current and the expired event")
-    _check_opted_in(ctx, created, sent, current)
+    sent, created = await _taken_up(
+        ctx, "the current and the expired event", expired, current, opted=[current]
+    )
     ctx.check(
         all(
             response.qualified_event_id == expired.qualified_event_id
@@ -1242,10 +1209,9 @@ async def unknown_cancelled(ctx: VenCaseContext) -> None:
         status=EventStatus.CANCELLED,
         modification_number=2,
     )
-    sent = await _distribute(ctx, current, unknown)
-    created = await _answer(ctx, sent, "the current event and the unknown cancelled one")
-    _check_whole(ctx, created, "the current event and the unknown cancelled one")
-    _check_opted_in(ctx, created, sent, current)
+    _, created = await _taken_up(
+        ctx, "the current event and the unknown cancelled one", current, unknown, opted=[current]
+    )
     codes = sorted({response.response_code for response in _responses(created, unknown)})
     ctx.check(
         all(code == ResponseCode.OK for code in codes),
@@ -1272,10 +1238,9 @@ async def valid_and_invalid(ctx: VenCaseContext) -> None:
     unsupported = Signal(name=UNSUPPORTED_SIGNAL, type=SignalType.LEVEL, intervals=[(STEP, 1)])
     invalid = _new(ctx, t0 + STEP, unsupported)
     also_valid = _new(ctx, t0 + 2 * STEP, _levels(2))
-    sent = await _distribute(ctx, valid, invalid, also_valid)
-    created = await _answer(ctx, sent, "the valid and invalid events")
-    _check_whole(ctx, created, "the valid and invalid events")
-    _check_opted_in(ctx, created, sent, valid, also_valid)
+    sent, created = await _taken_up(
+        ctx, "the valid and invalid events", valid, invalid, also_valid, opted=[valid, also_valid]
+    )
     _check_refused(ctx, created, sent, invalid, f"its signal {UNSUPPORTED_SIGNAL} is not supported")
     for item in (valid, also_valid):
         await _see(
@@ -1306,10 +1271,7 @@ async def inconsistent_returned(ctx: VenCaseContext) -> None:
     await _registered(ctx)
     harness = ctx.harness
     item = _new(ctx, ctx.now() + timedelta(minutes=5), _levels(1, 1))
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, item)
+    await _taken_up(ctx, "the event", item)
     altered = _new(
         ctx, _start(item) + timedelta(minutes=5), _levels(3, 3), event_id=_id(item), modification_number=0
     )
@@ -1370,10 +1332,7 @@ async def unrecognized_vtn_id(ctx: VenCaseContext) -> None:
         item,
         until=sent.delivered_at + timedelta(minutes=1),
     )
-    sent = await _distribute(ctx, item)
-    created = await _answer(ctx, sent, "the same event from the harness's vtnID")
-    _check_whole(ctx, created, "the same event from the harness's vtnID")
-    _check_opted_in(ctx, created, sent, item)
+    sent, _ = await _taken_up(ctx, "the same event from the harness's vtnID", item)
     await _see(
         ctx,
         f"the VEN takes up {_label(item)} from its own VTN (pending)",
@@ -1394,15 +1353,9 @@ async def lower_modification_number(ctx: VenCaseContext) -> None:
     (level 2)."""
     await _registered(ctx)
     first = _new(ctx, ctx.now() + timedelta(minutes=6), _levels(1, 1))
-    sent = await _distribute(ctx, first)
-    created = await _answer(ctx, sent, "the event")
-    _check_whole(ctx, created, "the event")
-    _check_opted_in(ctx, created, sent, first)
+    await _taken_up(ctx, "the event", first)
     later = _revised(ctx, first, _levels(2, 2))
-    sent = await _distribute(ctx, later)
-    created = await _answer(ctx, sent, "the modified event")
-    _check_whole(ctx, created, "the modified event")
-    _check_opted_in(ctx, created, sent, later)
+    await _taken_up(ctx, "the modified event", later)
     sent = await _distribute(ctx, first)
     created = await _answer(ctx, sent, "the event with the lower modificationNumber")
     _check_whole(ctx, created, "the event with the lower modificationNumber")
