@@ -124,7 +124,7 @@ from .harness_http import (
     serve,
 )
 from .inbox import Inbox
-from .transcript import Exchange, Transcript, message_name
+from .transcript import Direction, Exchange, Transcript, message_name
 
 __all__ = [
     "DEFAULT_VALUES",
@@ -423,6 +423,28 @@ class HarnessVen:
             raise CaseFailed(f"the VTN's answer to {name} cannot be read: {'; '.join(exchange.problems)}")
         return exchange.payload
 
+    async def acknowledge(self, response: OadrResponse) -> Payload | None:
+        """POST an oadrResponse (the answer to an oadrRequestReregistration, say): it ends its
+        exchange, so the VTN may answer with an empty HTTP 200 (returns None) or with a document
+        (returned, as :meth:`send` does).
+
+        Raises:
+            CaseFailed: as :meth:`send`.
+        """
+        self._raise_background()
+        service = SERVICE_OF.get(type(response), ServiceName.EI_REGISTER_PARTY)
+        status, exchange = await self._post(
+            service, self._encode(response), response, signature_required=self._signed, empty_allowed=True
+        )
+        if status != 200:
+            raise CaseFailed(f"the VTN answered oadrResponse with HTTP {status}, not 200")
+        if not exchange.body.strip():
+            return None
+        if exchange.payload is None:
+            problems = "; ".join(exchange.problems)
+            raise CaseFailed(f"the VTN's answer to oadrResponse cannot be read: {problems}")
+        return exchange.payload
+
     async def send_document(self, body: bytes, service: ServiceName) -> Payload | None:
         """POST a ready document (deliberately invalid, say) to ``service`` as it is; returns
         the VTN's answer (None when it cannot be read; an HTTP status other than 200 is
@@ -513,11 +535,13 @@ class HarnessVen:
         return self.registration
 
     async def registered(
-        self, *, timeout: float | None = None, expect_register_report: bool = True
+        self, *, timeout: float | None = None, expect_register_report: bool = False
     ) -> HarnessVenRegistration:
-        """The bootstrap (N1_0020): register if not registered yet, then wait for the VTN's
-        oadrRegisterReport (``expect_register_report``) and answer it; in pull mode, poll until
-        the VTN's queue is empty."""
+        """The bootstrap (N1_0020): register if not registered yet, then (``expect_register_report``)
+        wait for the VTN's oadrRegisterReport; in pull mode, poll until the VTN's queue is empty
+        (answering what it brings, the VTN's oadrRegisterReport among it), in push let what the VTN
+        pushes settle. Only N1_0020 insists on the VTN's oadrRegisterReport: the other cases check
+        what they are about, not the bootstrap again."""
         wait = self.timeout if timeout is None else timeout
         if self.registration is None:
             await self.register()
@@ -567,7 +591,9 @@ class HarnessVen:
         Polls do this by themselves; call it for messages that came otherwise (the
         oadrDistributeEvent answering an oadrRequestEvent, say)."""
         reply, follow_ups = self._reply(message)
-        if reply is not None:
+        if isinstance(reply, OadrResponse):
+            await self.acknowledge(reply)
+        elif reply is not None:
             await self.send(reply)
         for follow_up in follow_ups:
             await follow_up()
@@ -1006,8 +1032,16 @@ class HarnessVen:
     # -- HTTP, encoding and recording --------------------------------------------------------------
 
     async def _post(
-        self, service: ServiceName, body: bytes, sent: Payload | None, *, signature_required: bool
+        self,
+        service: ServiceName,
+        body: bytes,
+        sent: Payload | None,
+        *,
+        signature_required: bool,
+        empty_allowed: bool = False,
     ) -> tuple[int, Exchange]:
+        """POST ``body`` to ``service``, recording both documents; ``empty_allowed``: an empty
+        HTTP 200 answer is recorded as such, not as a problem."""
         url = f"{self.url}{PATH}{service.value}"
         self._record_to_device(body, service.value, "request", None, sent)
         if self._session is None:
@@ -1022,6 +1056,19 @@ class HarnessVen:
             failing="reach the VTN",
         )
         status = answer.status
+        if empty_allowed and status == 200 and not answer.body.strip():
+            exchange = self.transcript.add(
+                Exchange(
+                    at=self.clock(),
+                    direction=Direction.FROM_DEVICE,
+                    service=service.value,
+                    http="response",
+                    status=status,
+                    body=answer.body,
+                    tls=answer.tls,
+                )
+            )
+            return status, exchange
         exchange = self._record_from_device(
             answer.body, service.value, "response", status, signature_required=signature_required
         )

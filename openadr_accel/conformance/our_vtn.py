@@ -308,7 +308,6 @@ class OurVtnFactory:
         url_host: the host name in :attr:`OurVtn.url` (default ``host``; the test PKI's
             certificates name ``localhost`` and ``127.0.0.1``).
         registration: who may register (default: everyone).
-        reports: the VTN's own METADATA reports.
         push_backoff: the wait after a failed push (doubling up to ``push_backoff_max``).
     """
 
@@ -328,7 +327,6 @@ class OurVtnFactory:
         host: str = "127.0.0.1",
         url_host: str | None = None,
         registration: RegistrationPolicy | None = None,
-        reports: Sequence[OadrReport] = (),
         push_backoff: timedelta = timedelta(milliseconds=50),
         push_backoff_max: timedelta = timedelta(seconds=1),
     ) -> None:
@@ -344,7 +342,6 @@ class OurVtnFactory:
         self.config = VtnConfig(
             vtn_id=vtn_id,
             poll_frequency=poll_frequency,
-            reports=tuple(reports),
             push_backoff=push_backoff,
             push_backoff_max=push_backoff_max,
             push_scan_interval=timedelta(milliseconds=200),

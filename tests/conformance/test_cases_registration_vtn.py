@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conformance_runs import TRANSPORTS, assert_failed, has_check
-from conformance_vtn_devices import BrokenVtnFactory, Route, reroute, run_one, secure
+from conformance_vtn_devices import BrokenVtnFactory, Route, reroute, run, run_one, secure
 
 from openadr_accel.conformance import cases  # noqa: F401 (registers the suite's cases)
 from openadr_accel.conformance.case import Transport, Verdict
@@ -146,6 +146,17 @@ async def test_n1_0020_fails_when_the_vtn_offers_no_reports(transport: Transport
     assert_failed(
         [result], "did not send its oadrRegisterReport (the VTN's METADATA reports) after the registration"
     )
+
+
+@TRANSPORTS
+async def test_only_n1_0020_insists_on_the_vtns_register_report(transport: Transport) -> None:
+    """A VTN that offers no reports fails the bootstrap case, not the cases about something else."""
+    [bootstrap, cancel, events] = await run(
+        BrokenVtnFactory(keep_its_reports), ["N1_0020", "N1_0030", "E1_1010"], [transport]
+    )
+    assert bootstrap.verdict is Verdict.FAILED
+    assert cancel.verdict is Verdict.PASSED, cancel.reason
+    assert events.verdict is Verdict.PASSED, events.reason
 
 
 class OwnVenIds:

@@ -15,7 +15,7 @@ import contextlib
 import io
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from openadr_accel.conformance.case import (
     Transport,
     Verdict,
 )
-from openadr_accel.conformance.cases.reports_ven import ReportRequestingVen, WantedReport
+from openadr_accel.conformance.cases.reports_ven import ReportRequestingVen, WantedReport, _readings
 from openadr_accel.conformance.context import CompressedClock, Timeouts
 from openadr_accel.conformance.devices import ExternalVenFactory, PrintingOperator
 from openadr_accel.conformance.harness_vtn import HarnessVtn
@@ -50,12 +50,14 @@ from openadr_accel.model import (
     OadrPayloadResourceStatus,
     OadrRegisteredReport,
     OadrReport,
+    OadrReportPayload,
     OadrReportRequest,
     OadrUpdatedReport,
     OadrUpdateReport,
     Payload,
     PayloadFloat,
     ReadingType,
+    ReportInterval,
     ReportName,
     ReportSpecifier,
     ResponseCode,
@@ -601,3 +603,37 @@ async def test_an_external_ven_is_asked_to_request_reports(tmp_path: Path) -> No
     [asked] = [text for text in operator.asked if "request" in text]
     assert "TH-VTN-TELEMETRY-STATUS" in asked
     assert "th-status" in asked
+
+
+def test_intervals_sampled_microseconds_apart_are_one_reading() -> None:
+    """A VEN may stamp each rID's interval with the moment it sampled it: one reading per round,
+    as long as the rIDs do not repeat; a round a minute later is the next reading."""
+    t0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    def interval(r_id: str, at: datetime, value: int) -> ReportInterval:
+        payload = OadrReportPayload(r_id=r_id, payload=PayloadFloat(value=Decimal(value)))
+        return ReportInterval(payloads=(payload,), dtstart=at)
+
+    report = OadrReport(
+        report_request_id="rr",
+        report_specifier_id="telemetry",
+        created_date_time=t0,
+        intervals=(
+            interval("power", t0, 1),
+            interval("energy", t0 + timedelta(microseconds=90), 2),
+            interval("power", t0 + timedelta(microseconds=150), 3),
+            interval("power", t0 + timedelta(minutes=1), 4),
+            interval("energy", t0 + timedelta(minutes=1, microseconds=80), 5),
+        ),
+    )
+    readings = _readings(report)
+    assert [reading.start for reading in readings] == [
+        t0,
+        t0 + timedelta(microseconds=150),
+        t0 + timedelta(minutes=1),
+    ]
+    assert [sorted(reading.values) for reading in readings] == [
+        ["energy", "power"],
+        ["power"],
+        ["energy", "power"],
+    ]

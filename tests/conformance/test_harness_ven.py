@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from aiohttp import web
 
 from openadr_accel import xml
 from openadr_accel.conformance.case import Case, CaseFailed, CaseRegistry, Role, Selected, Transport, Verdict
@@ -39,6 +40,7 @@ from openadr_accel.model import (
     OadrPayloadResourceStatus,
     OadrRegisterReport,
     OadrRequestReregistration,
+    OadrResponse,
     OptType,
     PayloadFloat,
     ReportName,
@@ -154,7 +156,7 @@ async def create_and_answer(both: Pair, pull: bool) -> str:
 @TRANSPORTS
 async def test_bootstrap_then_an_event_and_its_answer(pull: bool) -> None:
     async with pair(pull) as both:
-        registration = await both.harness.registered()
+        registration = await both.harness.registered(expect_register_report=True)
         assert registration.pull is pull
         assert registration.poll_frequency == timedelta(seconds=1)
         assert registration.vtn_id == "openadr-accel-vtn"
@@ -513,7 +515,7 @@ async def test_a_vtn_that_stops_signing_is_flagged(pki: TestPKI) -> None:
 async def test_a_wrong_vtn_fingerprint_over_push_is_also_a_tls_problem(pki: TestPKI) -> None:
     wrong = fingerprint(pki.ven("th", KeyType.RSA).certificate)
     async with secure_pair(pki, False, vtn_fingerprint=wrong) as both:
-        await both.harness.registered()
+        await both.harness.registered(expect_register_report=True)  # pushed: a TLS connection
         problems = both.transcript.problems()
         assert any("TLS client certificate" in problem for problem in problems), problems
 
@@ -551,6 +553,52 @@ async def test_an_unreachable_vtn_fails_the_case() -> None:
     async with harness:
         with pytest.raises(CaseFailed, match="could not reach the VTN"):
             await harness.query()
+
+
+@asynccontextmanager
+async def answering_with(status: int, body: bytes) -> AsyncIterator[str]:
+    """A server answering every POST with ``status`` and ``body``; its URL."""
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=status, body=body, content_type="application/xml")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        [address] = [socket.getsockname() for socket in site._server.sockets]  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{address[1]}"
+    finally:
+        await runner.cleanup()
+
+
+def acknowledgement() -> OadrResponse:
+    return OadrResponse(
+        ei_response=EiResponse(response_code=ResponseCode.OK, request_id="rr-1"), ven_id="ven-1"
+    )
+
+
+async def test_an_oadr_response_may_be_answered_with_an_empty_200() -> None:
+    transcript = Transcript()
+    async with answering_with(200, b"") as url:
+        harness = HarnessVen(url=url, clock=CompressedClock(), transcript=transcript, pull=True, timeout=2)
+        async with harness:
+            assert await harness.acknowledge(acknowledgement()) is None
+    [answer] = [exchange for exchange in transcript.exchanges if exchange.direction is Direction.FROM_DEVICE]
+    assert (answer.status, answer.body, answer.message) == (200, b"", None)
+    assert transcript.problems() == []
+
+
+async def test_an_oadr_response_answered_otherwise_than_200_fails() -> None:
+    async with answering_with(500, b"") as url:
+        harness = HarnessVen(url=url, clock=CompressedClock(), transcript=Transcript(), pull=True, timeout=2)
+        async with harness:
+            with pytest.raises(CaseFailed, match="answered oadrResponse with HTTP 500"):
+                await harness.acknowledge(acknowledgement())
 
 
 async def test_a_message_that_never_comes_fails_in_time() -> None:

@@ -116,7 +116,7 @@ async def query_registration(ctx: VtnCaseContext) -> None:
     )
     check_seen(
         ctx,
-        created.registration_id is None or bool(created.ven_id),
+        not created.registration_id or bool(created.ven_id),
         "a registrationID in the answer comes with the venID it belongs to",
         (created.registration_id, created.ven_id),
     )
@@ -217,7 +217,7 @@ async def bootstrap(ctx: VtnCaseContext) -> None:
     venID once nothing is queued. Observed: the VTN holds the registration with the VEN's
     transport (pull or push, its transportAddress) and its offered reports."""
     harness = ctx.harness
-    registration = await harness.registered(timeout=ctx.timeouts.action)
+    registration = await harness.registered(timeout=ctx.timeouts.action, expect_register_report=True)
     request = sent_last(ctx, OadrCreatePartyRegistration)
     created = answered(
         ctx,

@@ -92,8 +92,9 @@ _TELEMETRY = (_STATUS, _USAGE)
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    """One reading of a report: the payloads of the intervals that share a start and duration
-    (a VEN may put each rID of one reading in an interval of its own)."""
+    """One reading of a report: the payloads of the intervals that share a start (within
+    :data:`_SAME_READING`) and a duration (a VEN may put each rID of one reading in an interval
+    of its own)."""
 
     start: datetime | None
     duration: timedelta | None
@@ -112,15 +113,41 @@ class _Update:
         return _readings(self.report)
 
 
+_SAME_READING = timedelta(seconds=1)
+"""Intervals whose dtstarts are this close (and whose durations are equal) are one reading: a VEN
+may stamp each rID's interval with the moment it sampled that point, microseconds apart."""
+
+
 def _readings(report: OadrReport) -> list[_Reading]:
-    """The report's readings in order; an interval without dtstart takes the report's (rule 314)."""
-    grouped: dict[tuple[datetime | None, timedelta | None], dict[str, PayloadBase]] = {}
+    """The report's readings in document order; an interval without dtstart takes the report's
+    (rule 314); intervals of different rIDs within :data:`_SAME_READING` of a reading's start, with
+    its duration, join that reading."""
+    readings: list[_Reading] = []
     for interval in report.intervals:
-        key = (interval.dtstart or report.dtstart, interval.duration)
-        values = grouped.setdefault(key, {})
+        start = interval.dtstart or report.dtstart
+        reading = next(
+            (
+                found
+                for found in readings
+                if found.duration == interval.duration
+                and _close(found.start, start)
+                and not any(payload.r_id in found.values for payload in interval.payloads)
+            ),
+            None,
+        )
+        if reading is None:
+            reading = _Reading(start, interval.duration, {})
+            readings.append(reading)
         for payload in interval.payloads:
-            values[payload.r_id] = payload.payload
-    return [_Reading(start, duration, values) for (start, duration), values in grouped.items()]
+            reading.values[payload.r_id] = payload.payload
+    return readings
+
+
+def _close(one: datetime | None, other: datetime | None) -> bool:
+    """Whether two readings' starts are one (both absent, or within :data:`_SAME_READING`)."""
+    if one is None or other is None:
+        return one is other
+    return abs(one - other) <= _SAME_READING
 
 
 def _data_name(offered: OadrReport) -> str | None:

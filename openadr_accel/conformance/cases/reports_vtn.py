@@ -565,7 +565,8 @@ async def _answer_taken(ctx: VtnCaseContext) -> None:
 
 
 async def _requested(ctx: VtnCaseContext) -> _Requested:
-    """The bootstrap (the harness registered, its reports offered, the VTN's taken)."""
+    """The bootstrap (the harness registered and its reports offered; whatever the VTN offers
+    answered)."""
     await ctx.harness.registered()
     return _Requested(ctx)
 
@@ -1579,9 +1580,10 @@ def _period(offered: OadrReport) -> timedelta:
 
 @contextlib.asynccontextmanager
 async def _asking(ctx: VtnCaseContext) -> AsyncIterator[_Asking]:
-    """The bootstrap (the VTN's reports taken by the harness), the case's requests of them; rule
-    304 checked at the end; what still runs is cancelled."""
-    await ctx.harness.registered()
+    """The bootstrap, waiting for the VTN's reports (the oadrRegisterReport these cases are
+    about), then the case's requests of them; rule 304 checked at the end; what still runs is
+    cancelled."""
+    await ctx.harness.registered(expect_register_report=True)
     asking = _Asking(ctx)
     try:
         yield asking
