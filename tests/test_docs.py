@@ -138,6 +138,10 @@ Modules and packages whose name starts with an underscore are internal without b
 modules of :mod:`openadr_accel.conformance.cases`: each holds cases that register themselves.
 """
 
+SHADOWED_EXPORTS = ("openadr_accel.xml.decode.decode",)
+"""Exported functions that Griffe cannot see through their package (``openadr_accel.xml.decode``
+is a function and a submodule of that name): their reference pages render them explicitly."""
+
 _IMPLICITLY_INTERNAL = re.compile(r"(^|\.)_[^_]|^openadr_accel\.conformance\.cases\.")
 
 
@@ -193,7 +197,7 @@ def test_every_public_module_has_its_reference_page() -> None:
     rendered = _reference_identifiers()
     missing = [module for module in PUBLIC_MODULES if module not in rendered]
     assert not missing, f"public modules without a '::: module' page under docs/reference/: {missing}"
-    extra = sorted(set(rendered) - set(PUBLIC_MODULES))
+    extra = sorted(set(rendered) - set(PUBLIC_MODULES) - set(SHADOWED_EXPORTS))
     assert not extra, f"docs/reference/ renders modules that are not in PUBLIC_MODULES: {extra}"
 
 
