@@ -67,6 +67,7 @@ PUBLIC_MODULES = (
     "openadr_accel.evse.bridge",
     "openadr_accel.evse.policy",
     "openadr_accel.evse.schedules",
+    "openadr_accel.evse.site",
 )
 """The modules whose ``__all__`` is API: each has its reference page and documents every name."""
 
