@@ -151,12 +151,29 @@ main.add_command(conformance)
 @click.option(
     "--store",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("openadr-demo.db"),
-    show_default=True,
-    help="The SQLite file of the demo's VTN.",
+    default=None,
+    help="The SQLite file of the demo's VTN (default: a temporary file, removed at the end).",
 )
-def demo(store: Path) -> None:
-    """Run a VTN on the embedded SQLite store and a scripted VEN against it, over loopback."""
-    from .demo import main as run  # noqa: PLC0415 - the demo pulls in the whole VTN
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=12),
+    default=45.0,
+    show_default=True,
+    help="About how many seconds the demo takes (its clock runs faster to fit the event in).",
+)
+def demo(store: Path | None, duration: float) -> None:
+    """Run a VTN, a VEN with two simulated EV chargers (OCPP 2.0.1 and 1.6) and one event, live.
 
-    run(store)
+    The VTN (on SQLite) creates an event of three SIMPLE intervals; the VEN turns it into
+    charging limits for the chargers and reports their meters back. Needs the evse extra.
+    """
+    try:
+        from .demo import main as run  # noqa: PLC0415 - the demo pulls in the VTN, the VEN and OCPP
+    except ImportError as exc:
+        if "evse" not in str(exc):
+            raise
+        raise click.ClickException(
+            f"{exc}\nThe demo runs simulated OCPP chargers: install the extra with "
+            "pip install 'openadr-accel[evse]' (from a checkout: pip install '.[evse]')."
+        ) from exc
+    run(store, duration)

@@ -21,7 +21,7 @@ import contextlib
 import os
 import random
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from ..clock import Clock, system_clock
@@ -108,12 +108,21 @@ class EvseSite:
         self.bridge.attach(self.ven)
 
     @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[EvseSite]:
+    async def running(
+        self, *, before_ven: Callable[[EvseSite], Awaitable[None]] | None = None
+    ) -> AsyncIterator[EvseSite]:
         """Serve the chargers and run the VEN until the block ends; then let the bridge finish
         the opt-outs it is sending, stop the VEN, close the chargers' connections and the VEN's
-        store. The chargers keep the limits they hold (each ends with its schedule)."""
+        store. The chargers keep the limits they hold (each ends with its schedule).
+
+        Args:
+            before_ven: awaited once the central system listens, before the VEN starts (to
+                connect chargers first, say, so that the VEN's first report has their meters).
+        """
         await self.central.start()
         try:
+            if before_ven is not None:
+                await before_ven(self)
             async with self.ven.running():
                 try:
                     yield self
