@@ -262,7 +262,6 @@ class EvseBridge:
         self._lock = asyncio.Lock()
         self._ven: VenControl | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_energy: Decimal | None = None
 
     # -- wiring ----------------------------------------------------------------------------------
 
@@ -296,9 +295,8 @@ class EvseBridge:
         max_period: timedelta = timedelta(minutes=60),
     ) -> list[ReportCapability]:
         """The site's TELEMETRY_USAGE report: rIDs ``power`` (W) and ``energy`` (Wh), the sums of
-        the chargers' latest MeterValues (with no charger connected: no power, and the energy
-        last read). A reading the chargers have not sent yet is left out of its round (the VEN
-        logs it)."""
+        the connected chargers' latest MeterValues (0 with none connected). A reading the
+        connected chargers have not sent yet is left out of its round (the VEN logs it)."""
         return [
             telemetry_usage(
                 report_specifier_id,
@@ -541,17 +539,17 @@ class EvseBridge:
         return None if merged is None else merged.limit_at(self._clock())
 
     async def _site_power(self) -> Decimal:
-        power = self.central.site_meter().power_w
-        if power is None and not self.central.chargers:
-            return Decimal(0)  # no charger connected: the site draws nothing
-        return _reading(power, "power")
+        return self._site_reading(self.central.site_meter().power_w, "power")
 
     async def _site_energy(self) -> Decimal:
-        energy = self.central.site_meter().energy_wh
-        if energy is None:
-            energy = self._last_energy  # no charger connected: what they had drawn so far
-        self._last_energy = _reading(energy, "energy")
-        return self._last_energy
+        return self._site_reading(self.central.site_meter().energy_wh, "energy")
+
+    def _site_reading(self, value: Decimal | None, what: str) -> Decimal:
+        if value is not None:
+            return value
+        if not self.central.chargers:
+            return Decimal(0)  # no charger connected: a sum over none
+        raise LookupError(f"no {what} reading from the chargers yet")
 
     def _tell_seen(self, event: OadrEvent, opt: OptType, reason: str, site: ChargerSchedule | None) -> None:
         descriptor = event.ei_event.event_descriptor
@@ -573,12 +571,6 @@ class EvseBridge:
             self._observer(notice)
         except Exception:
             logger.exception("the bridge's observer failed")
-
-
-def _reading(value: Decimal | None, what: str) -> Decimal:
-    if value is None:
-        raise LookupError(f"no {what} reading from the chargers yet")
-    return value
 
 
 def _rejections(outcomes: Sequence[ProfileOutcome]) -> str:
