@@ -89,3 +89,14 @@ def test_demo_plan_fits_the_event_in_the_duration() -> None:
     short = DemoPlan.for_duration(MIN_DURATION)
     assert short.speed > default.speed
     assert short.report_every.total_seconds() >= 10
+
+
+def test_without_the_evse_extra_the_demo_says_how_to_install_it() -> None:
+    # importlib.util.find_spec answers None for a module set to None in sys.modules.
+    code = "import sys; sys.modules['ocpp'] = None; from openadr_accel.cli import main; main(['demo'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "pip install 'openadr-accel[evse]'" in result.stderr
+    assert "Traceback" not in result.stderr

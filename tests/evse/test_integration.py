@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,7 +76,9 @@ class Site:
 
 
 @contextlib.asynccontextmanager
-async def running_site(tmp_path: Path, *, rejecting: frozenset[str] = frozenset()) -> AsyncIterator[Site]:
+async def running_site(
+    tmp_path: Path, *, rejecting: frozenset[str] = frozenset(), rng: random.Random | None = None
+) -> AsyncIterator[Site]:
     clock = CompressedClock(SPEED)
     vtn = VTN(
         VtnConfig(vtn_id="test-vtn", poll_frequency=timedelta(seconds=1)),
@@ -107,6 +110,7 @@ async def running_site(tmp_path: Path, *, rejecting: frozenset[str] = frozenset(
             observer=notices.append,
             tick=timedelta(milliseconds=20),
             call_timeout=5.0,
+            rng=rng,
         )
         async with site.running():
             chargers = {
@@ -138,13 +142,14 @@ def whole_seconds(moment: datetime) -> datetime:
 
 
 async def create_event(
-    site: Site, levels: tuple[int, ...], *, lead: timedelta = 3 * M
+    site: Site, levels: tuple[int, ...], *, lead: timedelta = 3 * M, start_after: timedelta | None = None
 ) -> tuple[str, datetime]:
     start = whole_seconds(site.clock() + lead)
     event = await site.vtn.events.create(
         signals=[Signal(name="SIMPLE", type=SignalType.LEVEL, intervals=[(M, level) for level in levels])],
         start=start,
         target=EiTarget(ven_ids=(site.ven_id,)),
+        start_after=start_after,
     )
     return event.ei_event.event_descriptor.event_id, start
 
@@ -253,3 +258,19 @@ async def test_meter_values_come_back_as_telemetry_reports(tmp_path: Path) -> No
         since = Decimal((site.clock() - taken).total_seconds() + 12)
         assert 0 < last <= total_now
         assert total_now - last <= Decimal(18_400) * since / 3600
+
+
+async def test_a_randomized_start_moves_the_profiles_by_the_vens_delay(tmp_path: Path) -> None:
+    async with running_site(tmp_path, rng=random.Random(7)) as site:
+        event_id, start = await create_event(site, (1, 2), lead=20 * M, start_after=10 * M)
+        known = await until("the VEN's event", lambda: site.site.ven.known_events().get(event_id))
+        delay = known.start_offset
+        assert timedelta(0) < delay <= 10 * M  # random.Random(7) draws a delay
+        expected = ChargerSchedule(start=start + delay, periods=periods(5_000, 2_500), duration=2 * M)
+        for charger in site.chargers.values():
+            await until(
+                f"{charger.charger_id}'s shifted profile",
+                lambda c=charger: c.schedules == (expected,),  # type: ignore[misc]
+            )
+            # Sent at decision time from dtstart, then again once the VEN drew its delay.
+            assert [s.start for s in charger.history] == [start, start + delay]
