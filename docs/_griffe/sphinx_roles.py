@@ -15,6 +15,8 @@ before mkdocstrings parses the docstrings:
   library's object (or a builtin) becomes code.
 - An entry naming several parameters or attributes at once (``min_size, max_size: the pool's
   size.``) becomes one entry per name, each with the description.
+- A reST simple table (columns under runs of ``=``) becomes a Markdown table; a row whose first
+  cell is blank continues the row above.
 - ``text::`` and the indented block after it become ``text:`` and a fenced code block;
   ``.. code-block:: LANG`` becomes a fenced block of that language.
 - An entry of an ``Attributes:`` section (of a class or module docstring) becomes the docstring of
@@ -65,7 +67,7 @@ class SphinxRoles(griffe.Extension):
                     paths.add(f"{obj.path}.{name}")
         for obj in objects:
             if obj.docstring is not None:
-                text = _split_entries(_literal_blocks(obj.docstring.value))
+                text = _split_entries(_simple_tables(_literal_blocks(obj.docstring.value)))
                 obj.docstring.value = _ROLE.sub(partial(_role, obj=obj, paths=paths), text)
         for obj in objects:
             if obj.docstring is not None and (obj.is_class or obj.is_module):
@@ -260,6 +262,52 @@ def _split_entries(text: str) -> str:
         for name in (name.strip() for name in entry.group("names").split(",")):
             out.append(f"{entry.group('indent')}{name}:{entry.group('rest')}")
             out.extend(more)
+    return "\n".join(out)
+
+
+_TABLE_RULE = re.compile(r"^(?P<indent>[ \t]*)=+(?:[ \t]+=+)+[ \t]*$")
+
+
+def _simple_tables(text: str) -> str:
+    """reST simple tables (a rule, a header, a rule, rows, a rule) as Markdown tables."""
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    fenced = False
+    while index < len(lines):
+        if lines[index].lstrip().startswith("```"):
+            fenced = not fenced
+        rule = None if fenced else _TABLE_RULE.match(lines[index])
+        ends = [i for i in range(index + 1, len(lines)) if lines[i] == lines[index]] if rule else []
+        if rule is None or len(ends) < 2:
+            out.append(lines[index])
+            index += 1
+            continue
+        spans = [(found.start(), found.end()) for found in re.finditer(r"=+", lines[index])]
+        header_end, table_end = ends[0], ends[1]
+
+        def cells(line: str, spans: list[tuple[int, int]] = spans) -> list[str]:
+            bounds = [start for start, _ in spans[1:]] + [len(line) + 1]
+            return [line[start:bound].strip() for (start, _), bound in zip(spans, bounds, strict=True)]
+
+        rows: list[list[str]] = []
+        for line in lines[index + 1 : table_end]:
+            if line == lines[header_end] or not line.strip():
+                continue
+            row = cells(line)
+            if rows and not row[0]:
+                rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], row, strict=True)]
+            else:
+                rows.append(row)
+        header_rows = sum(1 for line in lines[index + 1 : header_end] if line.strip())
+        pad = rule.group("indent")
+        header, body = rows[:header_rows] or [[""] * len(spans)], rows[header_rows:]
+        out.append("")
+        out.append(pad + "| " + " | ".join(" ".join(column) for column in zip(*header, strict=True)) + " |")
+        out.append(pad + "|" + "---|" * len(spans))
+        out.extend(pad + "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body)
+        out.append("")
+        index = table_end + 1
     return "\n".join(out)
 
 
