@@ -112,29 +112,32 @@ async def running_site(
             call_timeout=5.0,
             rng=rng,
         )
-        async with site.running():
-            chargers = {
-                charger_id: SimulatedCharger(
-                    charger_id,
-                    site.central.url,
-                    version=version,
-                    max_power_w=Decimal(max_power),
-                    accept_profiles=charger_id not in rejecting,
-                    meter_interval=0.1,
-                    clock=clock,
-                )
+        chargers: dict[str, SimulatedCharger] = {}
+        async with contextlib.AsyncExitStack() as stack:
+
+            async def connect_chargers(site: EvseSite) -> None:
+                # Before the VEN starts: its first report has both chargers' meters.
                 for charger_id, version, max_power in (
                     ("CP-1", OcppVersion.V201, 11_000),
                     ("CP-2", OcppVersion.V16, 7_400),
-                )
-            }
-            async with contextlib.AsyncExitStack() as stack:
-                for charger in chargers.values():
+                ):
+                    charger = SimulatedCharger(
+                        charger_id,
+                        site.central.url,
+                        version=version,
+                        max_power_w=Decimal(max_power),
+                        accept_profiles=charger_id not in rejecting,
+                        meter_interval=0.1,
+                        clock=clock,
+                    )
                     await stack.enter_async_context(charger)
+                    chargers[charger_id] = charger
                 await site.central.wait_for_chargers(2, timeout=WAIT)
-                found = Site(vtn, site, chargers, clock, notices)
+                await until("both meters", lambda: all(site.central.meter(cid) for cid in chargers))
+
+            async with site.running(before_ven=connect_chargers):
                 await until("the VEN's registration", lambda: site.ven.registration)
-                yield found
+                yield Site(vtn, site, chargers, clock, notices)
 
 
 def whole_seconds(moment: datetime) -> datetime:
