@@ -202,7 +202,9 @@ class _RoleCaseContext(CaseContext[View], Generic[View, Harness, Device]):
             selected, clock=clock, transcript=transcript, observe_with=device.observer(), timeouts=timeouts
         )
         self.harness = harness
+        """The harness party the device talks to (a VTN for a VEN under test, a VEN for a VTN)."""
         self.device = device
+        """The device under test."""
 
 
 class VenCaseContext(_RoleCaseContext["VenView", "HarnessVtn", "VenDevice"]):

@@ -302,22 +302,26 @@ class HarnessVen:
         reports: Sequence[OadrReport] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        """The VTN's base URL (before ``/OpenADR2/Simple/2.0b/``)."""
         self.clock = clock
         self.transcript = transcript
         self.pull = pull
         self.ven_name = ven_name
         self.signer = None if signer is None else Signer(signer.certificate, signer.key, clock=clock)
+        """Signs the harness's messages once XML signatures are negotiated (on the run's clock)."""
         if verifier is None and vtn_fingerprint is not None:
             verifier = SignatureVerifier(ReplayGuard(clock=clock), clock=clock)
         self.verifier = verifier
         self.vtn_fingerprint = vtn_fingerprint
         self.timeout = timeout
         self.reports: tuple[OadrReport, ...] = default_reports(clock()) if reports is None else tuple(reports)
+        """The METADATA reports the harness offers in its oadrRegisterReport."""
         self.values: dict[str, ReportValue] = dict(DEFAULT_VALUES)
         """The values :meth:`build_update` reports for each rID unless told others."""
         self.inbox = Inbox()
         """Every message the VTN sent the harness: its answers, and what it pushed or polls brought."""
         self.registration: HarnessVenRegistration | None = None
+        """The harness's registration with the VTN (None: not registered)."""
         self.answer_with: dict[type[Payload], Answerer] = {}
         """A case's own answers to what the VTN initiates, by the type of the VTN's message."""
         self.decide: Callable[[OadrEvent], OptType] = lambda event: OptType.OPT_IN
