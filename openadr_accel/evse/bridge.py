@@ -34,7 +34,8 @@ What it does:
   for the chargers connected then, and sent to those whose schedule changed: a charger that
   comes or goes changes everyone's share. A charger rejecting then, after the VEN answered,
   makes the VEN opt out of the events it runs with an oadrCreateOpt (and the chargers are
-  cleared).
+  cleared). A charger that connects again is sent its limits whatever it held before; a bridge
+  attached to a VEN restarted with its store takes up the events the VEN runs.
 - **Reporting**: TELEMETRY_USAGE with the site's power (W) and energy (Wh), the sums of the
   chargers' latest MeterValues (``site_meter()``).
 
@@ -66,7 +67,7 @@ from typing import Protocol
 
 from ..clock import Clock, system_clock
 from ..errors import OpenADRError
-from ..model import EiEventSignal, OadrEvent, OptType
+from ..model import EiEventSignal, OadrEvent, OptType, QualifiedEventID
 from ..ven.handlers import SignalValue, VenHandlers
 from ..ven.report_capabilities import ReportCapability, telemetry_usage
 from ..ven.store import KnownEvent
@@ -262,13 +263,20 @@ class EvseBridge:
         self._lock = asyncio.Lock()
         self._ven: VenControl | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._dropped: set[QualifiedEventID] = set()
 
     # -- wiring ----------------------------------------------------------------------------------
 
     def attach(self, ven: VenControl) -> None:
         """Follow ``ven``'s randomized starts and let the bridge opt out after an answer (see the
-        module docstring)."""
+        module docstring). The events the VEN runs already (a VEN restarted with its store) are
+        taken up: the chargers get their limits as they connect."""
         self._ven = ven
+        for known in ven.known_events().values():
+            if known.opt_type == OptType.OPT_IN and known.finished_at is None and self._runs(known.event):
+                event_id = known.event_id
+                site = site_schedule(known.event, self.policy, known.start_offset)
+                self._running[event_id] = _Running(known.event, known.start_offset, site)
 
     def handlers(self) -> VenHandlers:
         """The VEN handlers that run the chargers (combine with your own through
@@ -308,9 +316,12 @@ class EvseBridge:
         ]
 
     async def charger_connected(self, charger_id: str, version: OcppVersion | None = None) -> None:
-        """A charger connected: every connected charger's share is worked out again and sent
-        where it changed (give it to the central system as ``on_charger_connected``)."""
-        await self.refresh(f"charger {charger_id} connected")
+        """A charger connected: it is sent its limits (whatever it held before), and every
+        connected charger's share is worked out again and sent where it changed (give it to the
+        central system as ``on_charger_connected``)."""
+        async with self._lock:
+            self._applied.pop(charger_id, None)
+            await self._follow(f"charger {charger_id} connected")
 
     async def refresh(self, reason: str = "refresh") -> None:
         """Work the schedules out again for the chargers connected now and send those that
@@ -399,8 +410,9 @@ class EvseBridge:
                 running.offset != offset or running.event.qualified_event_id != event.qualified_event_id
             ):
                 self._running[event_id] = _Running(event, offset, site_schedule(event, self.policy, offset))
-            elif running is None and stage == Stage.STARTED and self._runs(event):
-                # Opted in while it looked over (before the VEN's delay): it runs after all.
+            elif running is None and self._runs(event) and event.qualified_event_id not in self._dropped:
+                # Opted in while it looked over (before the VEN's delay), or the bridge did not
+                # see the decision (restarted): it runs.
                 self._running[event_id] = _Running(event, offset, site_schedule(event, self.policy, offset))
             await self._follow(f"event {event_id} {stage.value}")
             self._tell(
@@ -435,6 +447,7 @@ class EvseBridge:
             return
         dropped = list(self._running.values())
         self._running.clear()
+        self._dropped.update(running.event.qualified_event_id for running in dropped)
         await self._send(f"{reason}: opted out, limits cleared")
         for running in dropped:
             self._opt_out_later(running.event, _rejections(rejected))

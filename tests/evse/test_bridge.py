@@ -457,3 +457,60 @@ async def test_an_observer_that_raises_does_not_stop_the_bridge() -> None:
     central = two_chargers()
     bridge = EvseBridge(central, POLICY, clock=Clock(), observer=broken)
     assert await bridge.on_event(event()) == OptType.OPT_IN
+
+
+async def test_a_charger_that_connects_again_is_sent_its_limits_again() -> None:
+    central = two_chargers()
+    bridge, _ = bridge_for(central)
+    await bridge.on_event(event())
+    central.held.pop("CP-1")  # it rebooted and lost its profile
+    await bridge.charger_connected("CP-1", OcppVersion.V201)
+    assert central.held["CP-1"] == schedule(T0, 5_000, 2_500, 0)
+    assert central.sets().count("CP-2") == 1
+
+
+async def test_a_bridge_attached_to_a_restarted_ven_takes_up_the_events_it_runs() -> None:
+    central = two_chargers()
+    running = event("e1")
+    ven = FakeVen(
+        known={
+            "e1": KnownEvent(event=running, opt_type=OptType.OPT_IN, start_offset=timedelta(seconds=30)),
+            "out": KnownEvent(event=event("out"), opt_type=OptType.OPT_OUT, start_offset=timedelta(0)),
+            "done": KnownEvent(
+                event=event("done"), opt_type=OptType.OPT_IN, start_offset=timedelta(0), finished_at=NOW
+            ),
+            "test": KnownEvent(
+                event=event("test", test=True), opt_type=OptType.OPT_IN, start_offset=timedelta(0)
+            ),
+        }
+    )
+    bridge, _ = bridge_for(central, ven)
+    assert bridge.running_events == ("e1",)
+    await bridge.charger_connected("CP-1", OcppVersion.V201)
+    assert central.held["CP-1"] == schedule(T0 + timedelta(seconds=30), 5_000, 2_500, 0)
+
+
+async def test_an_event_told_of_without_a_decision_is_taken_up() -> None:
+    central = two_chargers()
+    bridge, _ = bridge_for(central, FakeVen())
+    changed = bridge.handlers().on_interval_changed
+    assert changed is not None
+    await changed(event(), ())
+    assert bridge.running_events == ("e1",)
+    assert set(central.held) == {"CP-1", "CP-2"}
+
+
+async def test_an_event_dropped_after_a_late_rejection_is_not_taken_up_again() -> None:
+    central = FakeCentral(connected={"CP-1": OcppVersion.V201})
+    ven = FakeVen()
+    bridge, _ = bridge_for(central, ven)
+    await bridge.on_event(event())
+    central.connected["CP-2"] = OcppVersion.V16
+    central.rejecting.add("CP-2")
+    await bridge.charger_connected("CP-2", OcppVersion.V16)
+    changed = bridge.handlers().on_interval_changed
+    assert changed is not None
+    await changed(event(), ())  # before the VEN's opt-out took effect
+    await bridge.close()
+    assert bridge.running_events == ()
+    assert ven.opts == [(OptType.OPT_OUT, "e1", 0)]
