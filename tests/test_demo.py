@@ -31,7 +31,7 @@ def run_demo(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str
 @pytest.mark.timeout(120)
 def test_demo_shows_the_event_lifecycle_and_the_chargers_limits(tmp_path: Path) -> None:
     store = tmp_path / "demo.db"
-    result = run_demo("--duration", "14", "--store", str(store))
+    result = run_demo("--duration", "24", "--store", str(store))  # 5 s per interval: room for a busy CI
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     lines = [re.sub(r"^\d\d:\d\d:\d\d ", "", line) for line in out.splitlines()]

@@ -67,7 +67,7 @@ async def test_run_py_serves_chargers_for_our_vtn_and_stops_on_sigint(tmp_path: 
                     while not await vtn.registrations.list():
                         await asyncio.sleep(0.1)
                 start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
-                await vtn.events.create(
+                event = await vtn.events.create(
                     signals=[
                         Signal(name="SIMPLE", type=SignalType.LEVEL, intervals=[(timedelta(minutes=10), 2)])
                     ],
@@ -75,6 +75,9 @@ async def test_run_py_serves_chargers_for_our_vtn_and_stops_on_sigint(tmp_path: 
                 )
                 async with asyncio.timeout(WAIT):
                     while not charger.schedules:
+                        await asyncio.sleep(0.1)
+                async with asyncio.timeout(WAIT):  # the VEN answered (and printed its decision)
+                    while not await vtn.events.responses(event.ei_event.event_descriptor.event_id):
                         await asyncio.sleep(0.1)
                 (held,) = charger.schedules
                 assert held.start == start

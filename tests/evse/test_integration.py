@@ -176,8 +176,10 @@ async def test_an_event_reaches_both_chargers_as_max_profiles(tmp_path: Path) ->
         cp1, cp2 = site.chargers["CP-1"], site.chargers["CP-2"]
         assert cp1.limit_at(start + 90 * timedelta(seconds=1)) == 2_500
         await until("the event's second interval", lambda: site.clock() >= start + M + timedelta(seconds=10))
-        assert cp1.power_w() == 2_500
-        assert cp2.power_w() == 2_500
+        for charger in (cp1, cp2):
+            power, now = charger.power_w(), site.clock()
+            interval = min(3, int((now - start) / M))  # a busy machine may be past the second one
+            assert power == (5_000, 2_500, 0, charger.max_power_w)[interval], (charger.charger_id, now)
 
         # The event ends: the VEN tells the bridge, which clears the chargers.
         await until("the chargers cleared", lambda: not cp1.schedules and not cp2.schedules)
