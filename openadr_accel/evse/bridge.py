@@ -5,9 +5,16 @@ An :class:`EvseBridge` sits between a :class:`~openadr_accel.ven.node.VEN` and a
 system (:class:`~openadr_accel.evse.central_system.CentralSystem`, or anything with the
 :class:`ChargerControl` methods). It gives the VEN its handlers (:meth:`EvseBridge.handlers`),
 its ``supports`` filter (:meth:`EvseBridge.supports`) and its reports
-(:meth:`EvseBridge.reports`)::
+(:meth:`EvseBridge.reports`). :class:`~openadr_accel.evse.site.EvseSite` wires the three
+together; by hand it reads::
 
-    central = CentralSystem("0.0.0.0", 9000)
+    bridge: EvseBridge | None = None
+
+    async def connected(charger_id: str, version: OcppVersion) -> None:
+        if bridge is not None:
+            await bridge.charger_connected(charger_id, version)
+
+    central = CentralSystem(host="0.0.0.0", port=9000, on_charger_connected=connected)
     bridge = EvseBridge(central, LimitPolicy.from_toml("policy.toml"))
     ven = VEN(config, "ven.db", handlers=bridge.handlers(), supports=bridge.supports,
               reports=bridge.reports())
