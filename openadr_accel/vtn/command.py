@@ -19,7 +19,8 @@ import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 import click
 
 from ..errors import OpenADRError, SecurityConfigurationError
-from ..model import EiTarget, ResponseRequired, SignalType
+from ..model import EiTarget, PowerAttributes, PowerReal, ResponseRequired, SignalType, SiScaleCode
 from ..settings_file import TLS_FLAGS, with_tls_flags
 from .events import Signal
 from .policies import OpenRegistration
@@ -221,6 +222,27 @@ def event() -> None:
     """Create, modify, cancel and list events."""
 
 
+_POWER_SCALES = {"W": SiScaleCode.NONE, "kW": SiScaleCode.KILO, "MW": SiScaleCode.MEGA}
+"""The units ``--power-unit`` offers, with their SI scale."""
+
+
+def _power_item_base(unit: str) -> PowerReal:
+    attributes = PowerAttributes(hertz=Decimal(50), voltage=Decimal(230), ac=True)
+    return PowerReal(attributes=attributes, scale=_POWER_SCALES[unit])
+
+
+def _duration_option(flag: str, text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise click.UsageError(f"{flag} {text!r}: {exc}") from exc
+    if value <= timedelta(0):
+        raise click.UsageError(f"{flag} {text!r}: give a positive duration")
+    return value
+
+
 def _signal_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(
         [
@@ -255,12 +277,22 @@ def _signal_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--response-required", type=click.Choice(["always", "never"]), default="always")
 @click.option("--test", "test_event", is_flag=True, help="Mark as a test event.")
 @click.option("--event-id", help="The eventID (default: a new random one).")
+@click.option(
+    "--power-unit",
+    type=click.Choice(list(_POWER_SCALES)),
+    help="The signal's itemBase: real power in this unit (a LOAD_DISPATCH setpoint, say; "
+    "230 V, 50 Hz AC).",
+)
+@click.option("--start-after", help="Randomize each VEN's start within this window, e.g. 5m.")
 @click.pass_obj
 def event_create(settings: VtnSettings, /, **options: Any) -> None:
     """Create an event and distribute it to the VENs it targets (everyone without targets)."""
     signal = _signal(options)
     if signal is None:
         raise click.UsageError("give the event at least one --interval DURATION=VALUE")
+    if options["power_unit"] is not None:
+        signal = replace(signal, item_base=_power_item_base(options["power_unit"]))
+    start_after = _duration_option("--start-after", options["start_after"])
     start = _start(options["start"]) if options["start"] else datetime.now(UTC)
     target = EiTarget(ven_ids=options["vens"], group_ids=options["groups"], resource_ids=options["resources"])
     created = _operate(
@@ -274,6 +306,7 @@ def event_create(settings: VtnSettings, /, **options: Any) -> None:
             response_required=ResponseRequired(options["response_required"]),
             test_event=options["test_event"],
             event_id=options["event_id"],
+            start_after=start_after,
         ),
     )
     click.echo(created.ei_event.event_descriptor.event_id)

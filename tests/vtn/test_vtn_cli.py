@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from openadr_accel.cli import main
-from openadr_accel.model import EventStatus
+from openadr_accel.model import EventStatus, OadrEvent, PowerReal, SiScaleCode
 from openadr_accel.vtn import VtnConfig
 from openadr_accel.vtn.settings import VtnSettings, parse_duration
 from openadr_accel.vtn.store import VenRecord
@@ -183,9 +183,65 @@ def test_operator_commands_on_a_store(tmp_path: Path) -> None:
     assert "not registered" in output
 
 
+def stored_event(path: Path, event_id: str) -> OadrEvent:
+    async def read() -> OadrEvent:
+        store = SqliteStore(path)
+        await store.open()
+        try:
+            found = await store.get_event(event_id)
+        finally:
+            await store.close()
+        assert found is not None, f"event {event_id} is not in the store"
+        return found
+
+    return asyncio.run(read())
+
+
+def test_an_event_with_a_power_unit_and_a_randomized_start(tmp_path: Path) -> None:
+    store = tmp_path / "vtn.db"
+    code, output = run(
+        "vtn",
+        "--store",
+        str(store),
+        "event",
+        "create",
+        "--signal-name",
+        "LOAD_DISPATCH",
+        "--signal-type",
+        "setpoint",
+        "--power-unit",
+        "kW",
+        "--interval",
+        "30m=7.5",
+        "--start-after",
+        "5m",
+        "--start",
+        "+2h",
+        "--event-id",
+        "dispatch-1",
+    )
+    assert code == 0, output
+    event = stored_event(store, "dispatch-1")
+    [signal] = event.ei_event.signals
+    assert isinstance(signal.item_base, PowerReal)
+    assert signal.item_base.scale == SiScaleCode.KILO
+    assert event.ei_event.active_period.start_after == timedelta(minutes=5)
+
+    code, output = run(
+        "vtn", "--store", str(store), "event", "create", "--interval", "30m=1", "--event-id", "e2"
+    )
+    assert code == 0, output
+    plain = stored_event(store, "e2")
+    assert plain.ei_event.signals[0].item_base is None
+    assert plain.ei_event.active_period.start_after is None
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["event", "create", "--interval", "30m=1", "--start-after", "soon"], "--start-after 'soon'"),
+        (["event", "create", "--interval", "30m=1", "--start-after", "0s"], "give a positive duration"),
+        (["event", "create", "--interval", "30m=1", "--power-unit", "GW"], "'GW' is not one of"),
         (["event", "create"], "at least one --interval"),
         (["event", "create", "--interval", "30m"], "use DURATION=VALUE"),
         (["event", "create", "--interval", "soon=1"], "not a duration"),
