@@ -444,9 +444,9 @@ def render_table(results: Mapping[Role, Sequence[CaseResult]], info: TableInfo) 
         " report (its oadrUpdateReport has no oadrPayloadResourceStatus: a status goes out as a number).",
         "- **OpenLEADR's VTN** accepts every VEN, asks for polls every second, and requests no report unless"
         " a case asks (it can only on oadrRegisteredReport). It never sends an oadrRegisterReport of its own"
-        " (it has no API for it), which the harness VEN waits for at the bootstrap (2.0b's registration"
-        " exchanges METADATA reports both ways): so every VTN case in pull fails there, before it gets to"
-        " what it is about.",
+        " (it has no API for it; 2.0b's registration exchanges METADATA reports both ways): N1_0020, the"
+        " bootstrap, and the cases about the VTN's own reports (R1_3070-3120) fail on it; the other cases"
+        " only answer whatever the VTN offers and go on to what they are about.",
         "- **Default run**: "
         + (
             "this table is of a run with `--all`: every case ran; those the default run leaves out (they wait"
@@ -472,8 +472,7 @@ def render_table(results: Mapping[Role, Sequence[CaseResult]], info: TableInfo) 
         "## What OpenLEADR has no API for",
         "",
         "Read in OpenLEADR's source; a case that asks for one of these fails with the reason, or ends not"
-        " applicable where 2.0b makes the feature optional. (Against its VTN, most cases fail at the"
-        " bootstrap, before they get to ask.)",
+        " applicable where 2.0b makes the feature optional.",
         "",
         "| Device | Action | Verdict | Why |",
         "|---|---|---|---|",
