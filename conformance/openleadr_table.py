@@ -135,6 +135,7 @@ _LONG_VEN: dict[str, str] = {
     # reports at real time
     "R1_3020": "two periodic reports a minute apart (about 1.5 min)",
     "R1_3027": "a report that runs for minutes and ends by itself (about 7 min)",
+    "R1_3040": "periodic reports before the cancellation and after it (about 3 min)",
     "R1_3045": "an open-ended report before its cancellation (about 3 min)",
     "R1_3050": "periodic reports before a piggy-backed cancellation (about 3 min)",
     "R1_3160": "periodic TELEMETRY_USAGE reports, granularity 1 min, reportBackDuration 2 min (about 4 min)",
