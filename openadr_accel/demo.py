@@ -36,7 +36,7 @@ from .evse.limits import ChargerSchedule, OcppVersion
 from .evse.policy import LimitPolicy
 from .evse.simulator import SimulatedCharger
 from .evse.site import EvseSite
-from .model import EiTarget, OadrReport, PayloadFloat, ReportName, SignalType
+from .model import EiTarget, OadrReport, OptType, PayloadFloat, ReportName, SignalType
 from .ven.config import VenConfig
 from .vtn import VTN, OpenRegistration, Signal, VtnConfig, VtnHandlers
 from .vtn.reports import RequestOffered
@@ -265,7 +265,7 @@ async def run_demo(store_path: Path, ven_store: Path, plan: DemoPlan, console: C
         narrator.notice(notice)
         if isinstance(notice, EventStage) and notice.stage in (Stage.ENDED, Stage.CANCELLED):
             event_end.set()
-        if isinstance(notice, EventSeen) and notice.opt.value == "optOut":
+        if isinstance(notice, EventSeen) and notice.opt == OptType.OPT_OUT:
             event_end.set()
 
     with _library_logs(narrator), Live(status, console=console, refresh_per_second=4, transient=False):
