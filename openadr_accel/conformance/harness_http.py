@@ -187,10 +187,18 @@ def record_from_device(
     signature_required: bool,
     headers: Mapping[str, str] | None = None,
     request: bool = True,
+    empty_allowed: bool = False,
 ) -> Exchange:
     """Add a document the device sent to ``transcript``, with everything wrong with it
     (:func:`~.transcript.inspect_document` at ``at``; and, given ``headers``, the problems of its
-    HTTP headers: those of a ``request``, or of an answer); returns the exchange."""
+    HTTP headers: those of a ``request``, or of an answer); returns the exchange.
+    ``empty_allowed``: an empty body is recorded as an empty answer (no message, no problem)."""
+    if empty_allowed and not body.strip():
+        return transcript.add(
+            Exchange(
+                at=at, direction=Direction.FROM_DEVICE, service=service, http=http, status=status, body=body
+            )
+        )
     inspection = inspect_document(
         body, now=at, verifier=verifier, fingerprint=fingerprint, signature_required=signature_required
     )

@@ -124,7 +124,7 @@ from .harness_http import (
     serve,
 )
 from .inbox import Inbox
-from .transcript import Direction, Exchange, Transcript, message_name
+from .transcript import Exchange, Transcript, message_name
 
 __all__ = [
     "DEFAULT_VALUES",
@@ -1060,28 +1060,21 @@ class HarnessVen:
             failing="reach the VTN",
         )
         status = answer.status
-        if empty_allowed and status == 200 and not answer.body.strip():
-            exchange = self.transcript.add(
-                Exchange(
-                    at=self.clock(),
-                    direction=Direction.FROM_DEVICE,
-                    service=service.value,
-                    http="response",
-                    status=status,
-                    body=answer.body,
-                    tls=answer.tls,
-                )
-            )
-            return status, exchange
+        empty_answer = empty_allowed and status == 200 and not answer.body.strip()
         exchange = self._record_from_device(
-            answer.body, service.value, "response", status, signature_required=signature_required
+            answer.body,
+            service.value,
+            "response",
+            status,
+            signature_required=signature_required,
+            empty_allowed=empty_answer,
         )
         exchange.tls = answer.tls
         if status != 200:
             exchange.problems.append(
                 f"the VTN answered the POST to {service.value} with HTTP {status}, not 200"
             )
-        elif answer.content_type != XML:
+        elif answer.content_type != XML and not empty_answer:
             exchange.problems.append(f"the VTN's answer has Content-Type {answer.content_type!r}, not {XML}")
         if answer.too_large:
             exchange.problems.append(f"the VTN's answer is larger than {xml.DEFAULT_MAX_BYTES} bytes")
@@ -1112,6 +1105,7 @@ class HarnessVen:
         *,
         signature_required: bool,
         headers: dict[str, str] | None = None,
+        empty_allowed: bool = False,
     ) -> Exchange:
         exchange = record_from_device(
             self.transcript,
@@ -1124,6 +1118,7 @@ class HarnessVen:
             fingerprint=self.vtn_fingerprint,
             signature_required=signature_required,
             headers=headers,
+            empty_allowed=empty_allowed,
         )
         if isinstance(exchange.payload, OadrDistributeEvent):
             exchange.problems.extend(self._event_changes(exchange.payload))
