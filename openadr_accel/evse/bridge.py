@@ -422,30 +422,14 @@ class EvseBridge:
                 # see the decision (restarted): it runs.
                 self._running[event_id] = _Running(event, offset, site_schedule(event, self.policy, offset))
             await self._follow(f"event {event_id} {stage.value}")
-            self._tell(
-                EventStage(
-                    at=self._clock(),
-                    event_id=event_id,
-                    stage=stage,
-                    values=values,
-                    site_limit_w=self._site_limit_now(),
-                )
-            )
+            self._tell_stage(event_id, stage, values)
 
     async def _drop(self, event: OadrEvent, stage: Stage) -> None:
         event_id = event.ei_event.event_descriptor.event_id
         async with self._lock:
             self._running.pop(event_id, None)
             await self._follow(f"event {event_id} {stage.value}")
-            self._tell(
-                EventStage(
-                    at=self._clock(),
-                    event_id=event_id,
-                    stage=stage,
-                    values=(),
-                    site_limit_w=self._site_limit_now(),
-                )
-            )
+            self._tell_stage(event_id, stage, ())
 
     async def _follow(self, reason: str) -> None:
         """Send what changed; after a rejection, opt out of every event run and clear."""
@@ -581,6 +565,17 @@ class EvseBridge:
                 opt=opt,
                 reason=reason,
                 site=site,
+            )
+        )
+
+    def _tell_stage(self, event_id: str, stage: Stage, values: tuple[SignalValue, ...]) -> None:
+        self._tell(
+            EventStage(
+                at=self._clock(),
+                event_id=event_id,
+                stage=stage,
+                values=values,
+                site_limit_w=self._site_limit_now(),
             )
         )
 
